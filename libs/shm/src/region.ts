@@ -1,0 +1,187 @@
+// Region: a named shared-memory file (hugetlbfs or /dev/shm) holding mempools and rings.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { koffi } from '@fastpath/native';
+import { shmBinding, type Ptr } from './binding.ts';
+import { InvalidArgumentError, RegionNotFoundError, ShmCode, shmError, type ShmError } from './errors.ts';
+import { Mempool, type MempoolOptions } from './mempool.ts';
+import { Ring, type RingOptions } from './ring.ts';
+
+export const KEY_LEN = 16;
+/** Environment variables through which a manager hands a region to a child process. */
+export const ENV_REGION = 'FASTPATH_SHM_REGION';
+export const ENV_KEY = 'FASTPATH_SHM_KEY';
+
+export type Backing = 'hugetlbfs' | 'shm';
+export type HugepagePolicy = 'auto' | 'never' | 'require';
+
+export interface RegionCreateOptions {
+  /** Bytes (rounded up to the page size). */
+  size: number;
+  /** auto (default): hugetlbfs when free 2 MiB pages exist, else /dev/shm with one warning. */
+  hugepages?: HugepagePolicy;
+}
+
+let warnedFallback = false;
+
+/** Throws the typed error for a negative return code. */
+export function check(rc: number, region: string | undefined, what: string): number {
+  if (rc < 0) throw shmError(rc, region, what, shmBinding().strerror);
+  return rc;
+}
+export function errorFor(rc: number, region: string | undefined, what: string): ShmError {
+  return shmError(rc, region, what, shmBinding().strerror);
+}
+
+function parseKey(key: Uint8Array | string, region: string): Buffer {
+  const buf = typeof key === 'string' ? Buffer.from(key, /^[0-9a-f]{32}$/i.test(key) ? 'hex' : 'base64') : Buffer.from(key);
+  if (buf.length !== KEY_LEN) throw new InvalidArgumentError(ShmCode.INVAL, region, `fastpath/shm: key for region "${region}" must be ${KEY_LEN} bytes (32 hex chars), got ${buf.length}`);
+  return buf;
+}
+
+export class Region implements Disposable {
+  readonly name: string;
+  readonly size: number;
+  readonly backing: Backing;
+  readonly path: string;
+  readonly creatorPid: number;
+  /** The 128-bit domain key (give it only to processes of this domain). */
+  readonly key: Buffer;
+  #handle: Ptr | null;
+  #buffer: ArrayBuffer | undefined;
+  readonly #children = new Set<{ close(): void }>();
+
+  private constructor(handle: Ptr) {
+    const b = shmBinding();
+    this.#handle = handle;
+    this.name = b.regionName(handle);
+    this.size = Number(b.regionSize(handle));
+    this.backing = b.regionBacking(handle) === 1 ? 'hugetlbfs' : 'shm';
+    this.path = b.regionPath(handle);
+    this.creatorPid = b.regionCreatorPid(handle);
+    this.key = Buffer.alloc(KEY_LEN);
+    b.regionKey(handle, this.key);
+  }
+
+  /** Creates and maps a new region (mode 0600, fresh random key). */
+  static create(name: string, opts: RegionCreateOptions): Region {
+    const policy = opts.hugepages ?? 'auto';
+    const flags = policy === 'never' ? 1 : policy === 'require' ? 2 : 0;
+    if (!Number.isSafeInteger(opts.size) || opts.size <= 0) throw new InvalidArgumentError(ShmCode.INVAL, name, `fastpath/shm: region "${name}" size must be a positive integer, got ${opts.size}`);
+    const out: Ptr[] = [null];
+    check(shmBinding().regionCreate(name, opts.size, flags, out), name, 'create');
+    const r = new Region(out[0]);
+    if (r.backing === 'shm' && policy === 'auto' && !warnedFallback && process.env.FASTPATH_SHM_NO_HUGEPAGES !== '1') {
+      warnedFallback = true;
+      process.emitWarning(`no free 2 MiB hugepages on a mounted hugetlbfs; region "${name}" and later ones use /dev/shm (4 KiB pages, more TLB misses)`, { code: 'FASTPATH_SHM_NO_HUGEPAGES' });
+    }
+    return r;
+  }
+
+  /** Maps an existing region after checking magic, layout version and key. */
+  static attach(name: string, key: Uint8Array | string): Region {
+    const k = parseKey(key, name);
+    const out: Ptr[] = [null];
+    check(shmBinding().regionAttach(name, k, out), name, 'attach');
+    return new Region(out[0]);
+  }
+
+  /** Attaches the region a manager passed through FASTPATH_SHM_REGION / FASTPATH_SHM_KEY. */
+  static attachFromEnv(env: NodeJS.ProcessEnv = process.env): Region {
+    const name = env[ENV_REGION];
+    const key = env[ENV_KEY];
+    if (!name || !key) throw new RegionNotFoundError(ShmCode.NOENT, name, `fastpath/shm: ${ENV_REGION} and ${ENV_KEY} must both be set to attach from the environment`);
+    return Region.attach(name, key);
+  }
+
+  /** Removes the region file; true if it existed. Mappings stay valid until detached. */
+  static unlink(name: string): boolean {
+    const rc = shmBinding().regionUnlink(name);
+    if (rc === ShmCode.NOENT) return false;
+    check(rc, name, 'unlink');
+    return true;
+  }
+
+  /** Environment for a child process of this domain (see attachFromEnv). */
+  env(): Record<string, string> {
+    return { [ENV_REGION]: this.name, [ENV_KEY]: this.key.toString('hex') };
+  }
+
+  /** Writes the key to a 0600 file (the other way to hand it to a process). */
+  writeKeyFile(path: string): void {
+    writeFileSync(path, this.key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  static readKeyFile(path: string): string {
+    return readFileSync(path, 'utf8').trim();
+  }
+
+  get handle(): Ptr {
+    if (this.#handle === null) throw new InvalidArgumentError(ShmCode.INVAL, this.name, `fastpath/shm: region "${this.name}" is detached`);
+    return this.#handle;
+  }
+
+  /** The whole mapping as an ArrayBuffer (zero-copy; Atomics work on it across processes). */
+  get buffer(): ArrayBuffer {
+    if (!this.#buffer) this.#buffer = koffi.view(shmBinding().regionBase(this.handle), this.size);
+    return this.#buffer;
+  }
+
+  /** Carves a named raw area (64-byte aligned) for callers' own shared tables; returns its offset. */
+  allocRaw(name: string, size: number): number {
+    const off = new BigUint64Array(1);
+    check(shmBinding().regionAlloc(this.handle, name, 3, size, off), this.name, `alloc "${name}"`);
+    return Number(off[0]);
+  }
+  /** Offset and size of a named object, or undefined. */
+  lookup(name: string): { type: 'mempool' | 'ring' | 'raw'; offset: number; size: number } | undefined {
+    const t = new Uint32Array(1);
+    const o = new BigUint64Array(1);
+    const s = new BigUint64Array(1);
+    const rc = shmBinding().regionLookup(this.handle, name, t, o, s);
+    if (rc === ShmCode.NOENT) return undefined;
+    check(rc, this.name, `lookup "${name}"`);
+    return { type: (['', 'mempool', 'ring', 'raw'] as const)[t[0]] as 'mempool' | 'ring' | 'raw', offset: Number(o[0]), size: Number(s[0]) };
+  }
+
+  createMempool(name: string, opts: MempoolOptions): Mempool {
+    return this.#own(Mempool.create(this, name, opts));
+  }
+  mempool(name: string): Mempool {
+    return this.#own(Mempool.attach(this, name));
+  }
+  createRing(name: string, opts: RingOptions): Ring {
+    return this.#own(Ring.create(this, name, opts));
+  }
+  ring(name: string): Ring {
+    return this.#own(Ring.attach(this, name));
+  }
+  #own<T extends { close(): void }>(c: T): T {
+    this.#children.add(c);
+    return c;
+  }
+  /** @internal a child closed itself */
+  forget(c: { close(): void }): void {
+    this.#children.delete(c);
+  }
+
+  /** Closes pools/rings opened through this region and unmaps it. */
+  detach(): void {
+    if (this.#handle === null) return;
+    for (const c of [...this.#children]) c.close();
+    this.#children.clear();
+    this.#buffer = undefined;
+    shmBinding().regionDetach(this.#handle);
+    this.#handle = null;
+  }
+  /** Detaches and removes the file (manager side). */
+  destroy(): void {
+    const name = this.name;
+    this.detach();
+    Region.unlink(name);
+  }
+  get detached(): boolean {
+    return this.#handle === null;
+  }
+  [Symbol.dispose](): void {
+    this.detach();
+  }
+}

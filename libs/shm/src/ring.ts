@@ -1,0 +1,294 @@
+// Ring: a bounded descriptor ring in a region, with poll/sleep/hybrid consumers integrated
+// into the Node event loop (see README "Event-loop integration" for the measured choice).
+import { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
+import { shmBinding, type Ptr } from './binding.ts';
+import { DESCRIPTOR_SIZE, decodeDescriptor, encodeDescriptor, type Descriptor } from './descriptor.ts';
+import { ShmCode } from './errors.ts';
+import { check, errorFor, type Region } from './region.ts';
+
+export type RingType = 'spsc' | 'mpsc' | 'mpmc';
+export type WaitStrategy = 'poll' | 'sleep' | 'hybrid';
+/** How a sleeping consumer's wake-up reaches the event loop: 'pipe' = native waiter thread
+ * writes a pipe watched by a net.Socket; 'async' = koffi async call of fp_ring_wait on the
+ * libuv threadpool. (The third option, a waiter thread calling a koffi-registered callback, is
+ * measured by the bench but not offered here: stopping it can deadlock when the thread is
+ * blocked handing a callback to the main thread while the main thread joins it.) */
+export type WakeIntegration = 'pipe' | 'async';
+
+export interface RingOptions {
+  /** spsc (default): one producer, one consumer; mpsc: many producers; mpmc: many of both. */
+  type?: RingType;
+  /** Power of two, 2..2^24. */
+  slots: number;
+}
+
+export interface ListenOptions {
+  strategy: WaitStrategy;
+  /** Descriptors moved per native call while draining (default 256). */
+  burst?: number;
+  /** Default 'pipe': native waiter thread -> pipe -> net.Socket. */
+  integration?: WakeIntegration;
+  /** hybrid: upper bound of the main-thread spin before sleeping, ns (default 50 µs). */
+  maxSpinNs?: number;
+}
+
+export interface RingStats {
+  enqueued: number;
+  dequeued: number;
+  full: number;
+  wakes: number;
+  sleeps: number;
+  spinBudget: number;
+}
+
+const TYPES: Record<RingType, number> = { spsc: 0, mpsc: 1, mpmc: 2 };
+const STRATEGIES: Record<WaitStrategy, number> = { poll: 0, sleep: 1, hybrid: 2 };
+
+export interface RingEvents {
+  descriptor: [Descriptor];
+  burst: [Buffer, number];
+  error: [Error];
+}
+
+export class Ring extends EventEmitter<RingEvents> implements Disposable {
+  readonly name: string;
+  readonly region: Region;
+  readonly type: RingType;
+  readonly capacity: number;
+  #h: Ptr | null;
+  readonly #one = Buffer.alloc(DESCRIPTOR_SIZE);
+  #stopListen: (() => void) | undefined;
+
+  private constructor(region: Region, name: string, h: Ptr) {
+    super();
+    const b = shmBinding();
+    this.region = region;
+    this.name = name;
+    this.#h = h;
+    this.type = (['spsc', 'mpsc', 'mpmc'] as const)[b.ringType(h)];
+    this.capacity = b.ringCapacity(h);
+  }
+  static create(region: Region, name: string, opts: RingOptions): Ring {
+    const type = opts.type ?? 'spsc';
+    if (!(type in TYPES)) throw errorFor(ShmCode.INVAL, region.name, `ring "${name}" type must be spsc|mpsc|mpmc, got ${String(type)}`);
+    const out: Ptr[] = [null];
+    check(shmBinding().ringCreate(region.handle, name, TYPES[type], opts.slots, out), region.name, `create ring "${name}" (${opts.slots} slots)`);
+    return new Ring(region, name, out[0]);
+  }
+  static attach(region: Region, name: string): Ring {
+    const out: Ptr[] = [null];
+    check(shmBinding().ringAttach(region.handle, name, out), region.name, `attach ring "${name}"`);
+    return new Ring(region, name, out[0]);
+  }
+  get handle(): Ptr {
+    if (this.#h === null) throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}" is closed`);
+    return this.#h;
+  }
+
+  /** Enqueues one descriptor; false when the ring is full (backpressure). */
+  send(d: Descriptor): boolean {
+    encodeDescriptor(d, this.#one);
+    return shmBinding().ringEnqueue(this.handle, this.#one) === 0;
+  }
+  /** Enqueues up to n descriptors from buf (16 bytes each); returns how many went in. */
+  sendBurst(buf: Buffer, n: number = buf.length / DESCRIPTOR_SIZE): number {
+    if (n * DESCRIPTOR_SIZE > buf.length) throw errorFor(ShmCode.INVAL, this.region.name, `sendBurst n=${n} exceeds a ${buf.length}-byte buffer`);
+    return shmBinding().ringEnqueueBurst(this.handle, buf, n);
+  }
+  /** Dequeues one descriptor or null when empty. */
+  receive(): Descriptor | null {
+    return shmBinding().ringDequeue(this.handle, this.#one) === 1 ? decodeDescriptor(this.#one) : null;
+  }
+  /** Dequeues up to max descriptors into buf; returns how many. */
+  receiveBurst(buf: Buffer, max: number = buf.length / DESCRIPTOR_SIZE): number {
+    if (max * DESCRIPTOR_SIZE > buf.length) throw errorFor(ShmCode.INVAL, this.region.name, `receiveBurst max=${max} exceeds a ${buf.length}-byte buffer`);
+    return shmBinding().ringDequeueBurst(this.handle, buf, max);
+  }
+  /** Descriptors waiting now. */
+  get count(): number {
+    return shmBinding().ringCount(this.handle);
+  }
+  /** Resolves with the count once the ring is non-empty (the wait runs on the libuv threadpool);
+   * 0 when woken by notify() with the ring still empty; rejects on timeout. */
+  wait(strategy: WaitStrategy, timeoutMs = -1): Promise<number> {
+    const h = this.handle;
+    return new Promise((resolve, reject) => {
+      shmBinding().ringWaitAsync(h, STRATEGIES[strategy], timeoutMs < 0 ? -1 : Math.round(timeoutMs * 1e6), (err, rc) => {
+        if (err) reject(err as Error);
+        else if (rc < 0) reject(errorFor(rc, this.region.name, `wait on ring "${this.name}"`));
+        else resolve(rc);
+      });
+    });
+  }
+  /** Blocks the calling thread until non-empty or timeout (tests, benchmarks, C-like loops). */
+  waitSync(strategy: WaitStrategy, timeoutNs: number): number {
+    const rc = shmBinding().ringWait(this.handle, STRATEGIES[strategy], timeoutNs);
+    if (rc === ShmCode.TIMEOUT) return 0;
+    return check(rc, this.region.name, `wait on ring "${this.name}"`);
+  }
+  notify(): void {
+    shmBinding().ringNotify(this.handle);
+  }
+  stats(): RingStats {
+    const buf = Buffer.alloc(48);
+    shmBinding().ringStats(this.handle, buf);
+    const u = (o: number) => Number(buf.readBigUInt64LE(o));
+    return { enqueued: u(0), dequeued: u(8), full: u(16), wakes: u(24), sleeps: u(32), spinBudget: buf.readUInt32LE(40) };
+  }
+
+  /**
+   * Consumes the ring from the event loop: emits 'burst' (buffer, n) per native dequeue and,
+   * when someone listens for it, 'descriptor' per entry. poll spins on the main thread in 1 ms
+   * slices (100% CPU, lowest latency); sleep parks a native waiter thread on the doorbell;
+   * hybrid spins an adaptive budget on the main thread, then parks the waiter.
+   * Returns a function that stops listening.
+   */
+  listen(opts: ListenOptions): () => void {
+    if (this.#stopListen) throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}" already has a listener`);
+    const b = shmBinding();
+    const h = this.handle;
+    const burst = opts.burst ?? 256;
+    const buf = Buffer.alloc(burst * DESCRIPTOR_SIZE);
+    const maxSpin = opts.maxSpinNs ?? 50_000;
+    let spinBudget = Math.min(maxSpin, 10_000);
+    let stopped = false;
+
+    const drain = (): number => {
+      let total = 0;
+      for (;;) {
+        const n = b.ringDequeueBurst(h, buf, burst);
+        if (n === 0) return total;
+        total += n;
+        this.emit('burst', buf, n);
+        if (this.listenerCount('descriptor') > 0) for (let i = 0; i < n; i++) this.emit('descriptor', decodeDescriptor(buf, i * DESCRIPTOR_SIZE));
+        if (stopped) return total;
+      }
+    };
+    // hybrid: keep spinning while the producer keeps up; halve the budget when a spin finds
+    // nothing (peer idle or starved of CPU), double it when it pays off.
+    const spinThenDrain = (): void => {
+      while (!stopped && spinBudget >= 1000) {
+        const rc = b.ringWait(h, 0, spinBudget);
+        if (rc > 0) {
+          drain();
+          spinBudget = Math.min(maxSpin, spinBudget * 2);
+        } else {
+          spinBudget = Math.max(500, spinBudget >> 1);
+          return;
+        }
+      }
+    };
+    const safe = (fn: () => void) => () => {
+      try {
+        fn();
+      } catch (err) {
+        this.emit('error', err as Error);
+      }
+    };
+
+    let teardown: () => void = () => {};
+    if (opts.strategy === 'poll') {
+      const tick = safe(() => {
+        if (stopped) return;
+        drain();
+        if (b.ringWait(h, 0, 1_000_000) > 0) drain();
+        if (!stopped) setImmediate(tick);
+      });
+      setImmediate(tick);
+    } else {
+      const strategy = STRATEGIES[opts.strategy];
+      const integration = opts.integration ?? 'pipe';
+      let rearm: () => void = () => {};
+      const onWake = safe(() => {
+        if (stopped) return;
+        drain();
+        if (opts.strategy === 'hybrid') spinThenDrain();
+        rearm();
+      });
+      if (integration === 'async') {
+        // koffi async call: fp_ring_wait runs on a libuv threadpool thread.
+        rearm = () => {
+          if (stopped) return;
+          b.ringWaitAsync(h, strategy, -1, (err, rc) => {
+            if (stopped) return;
+            if (err) return void this.emit('error', err as Error);
+            if (rc < 0) return void this.emit('error', errorFor(rc, this.region.name, `wait on ring "${this.name}"`));
+            onWake();
+          });
+        };
+        teardown = () => b.ringNotify(h);
+        rearm();
+      } else {
+        if (integration !== 'pipe') throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}": integration must be pipe|async, got ${String(integration)}`);
+        const out: Ptr[] = [null];
+        check(b.waiterStart(h, strategy, out), this.region.name, `start waiter on ring "${this.name}"`);
+        const w = out[0];
+        const sock = new Socket({ fd: b.waiterFd(w), readable: true, writable: false });
+        sock.on('data', onWake);
+        sock.on('error', (e) => this.emit('error', e));
+        rearm = () => {
+          if (!stopped) b.waiterArm(w);
+        };
+        teardown = () => {
+          sock.destroy();
+          b.waiterStop(w);
+        };
+      }
+    }
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      this.#stopListen = undefined;
+      teardown();
+    };
+    this.#stopListen = stop;
+    return stop;
+  }
+
+  /** Async iterator over descriptors (listens with the given strategy until the loop breaks). */
+  async *descriptors(opts: ListenOptions = { strategy: 'sleep' }): AsyncGenerator<Descriptor> {
+    const queue: Descriptor[] = [];
+    let wake: (() => void) | undefined;
+    let failure: Error | undefined;
+    const onDesc = (d: Descriptor) => {
+      queue.push(d);
+      wake?.();
+    };
+    const onErr = (e: Error) => {
+      failure = e;
+      wake?.();
+    };
+    this.on('descriptor', onDesc);
+    this.on('error', onErr);
+    const stop = this.listen(opts);
+    try {
+      for (;;) {
+        while (queue.length) yield queue.shift()!;
+        if (failure) throw failure;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+      }
+    } finally {
+      stop();
+      this.off('descriptor', onDesc);
+      this.off('error', onErr);
+    }
+  }
+  [Symbol.asyncIterator](): AsyncGenerator<Descriptor> {
+    return this.descriptors();
+  }
+
+  close(): void {
+    if (this.#h === null) return;
+    const s = this.#stopListen;
+    this.#stopListen = undefined;
+    s?.();
+    shmBinding().ringClose(this.#h);
+    this.#h = null;
+    this.region.forget(this);
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
