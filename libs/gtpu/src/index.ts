@@ -1,0 +1,3 @@
+export * from './gtpu.ts';
+export * from './ip.ts';
+export * from './pcap.ts';
