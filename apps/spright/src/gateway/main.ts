@@ -1,0 +1,50 @@
+// Entry of a chain's gateway process (spawned by the agent, usually inside the chain's netns).
+import { ENV_INSTANCE, ENV_TOPOLOGY, attachPlane, ChainIngress, sprightSTransport, type ChainTopology, type ToAgent, type ToChild } from '@fastpath/spright-sdk';
+import type { ChainSpec } from '../spec/index.ts';
+import { buildGateway } from './server.ts';
+
+function send(m: ToAgent): void {
+  process.send?.(m);
+}
+
+async function main(): Promise<void> {
+  const topology = JSON.parse(process.env[ENV_TOPOLOGY] ?? 'null') as ChainTopology;
+  const gw = JSON.parse(process.env.SPRIGHT_GATEWAY ?? 'null') as ChainSpec['gateway'];
+  const instance = Number(process.env[ENV_INSTANCE]);
+  if (!topology || !gw || instance !== topology.gateway.id) throw new Error('spright gateway: SPRIGHT_TOPOLOGY, SPRIGHT_GATEWAY and SPRIGHT_INSTANCE must describe this gateway');
+  const plane = attachPlane(topology, instance, sprightSTransport);
+  const ingress = new ChainIngress({ topology, pool: plane.pool, transport: plane.transport, concurrency: gw.concurrency, timeoutMs: gw.timeoutMs });
+  ingress.start();
+  const down = new Set<number>();
+  const healthy = () => topology.functions.every((f) => f.instances.some((i) => !down.has(i.id)));
+  const apps = [buildGateway({ chain: topology.chain, ingress, healthy })];
+  if (gw.http2Port) apps.push(buildGateway({ chain: topology.chain, ingress, healthy, http2: true }));
+  await apps[0].listen({ host: gw.address, port: gw.port });
+  if (apps[1]) await apps[1].listen({ host: gw.address, port: gw.http2Port });
+
+  const stop = async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    ingress.close();
+    plane.close();
+    process.disconnect?.();
+  };
+  process.on('message', (m: ToChild) => {
+    if (m.t === 'instance-down') {
+      down.add(m.id);
+      ingress.instanceDown(m.id);
+    } else if (m.t === 'instance-up') {
+      down.delete(m.id);
+      ingress.instanceUp(m.id);
+    } else if (m.t === 'stats?') send({ t: 'stats', instance, stats: { ...ingress.stats(), ...plane.transport.stats() } as unknown as Record<string, number> });
+    else if (m.t === 'shutdown') void stop();
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ t: 'ready', instance, pid: process.pid, setupMs: plane.setupMs });
+}
+
+main().catch((err) => {
+  const stack = (err as Error)?.stack ?? String(err);
+  process.stderr.write(`spright gateway: ${stack}\n`);
+  if (process.send) process.send({ t: 'load-error', instance: Number(process.env[ENV_INSTANCE]), stack } satisfies ToAgent, () => process.exit(1));
+  else process.exit(1);
+});
