@@ -1,0 +1,78 @@
+// Algorithm 1 (dissertation §4.3.1): repeatedly take the function with the minimum dominant share
+// D_f = max_j R_fj / Σ_n c_nj (ties: the smaller Σ_j d_fj, then the lower index), score every node
+// its pod fits on, place it on the best one (random among exact ties, seeded), and drop the function
+// from F when no node fits it or when all its pods are placed.
+import { MinHeap } from './heap.ts';
+import { emptyPlacement, fits, infeasibleFunctions, totalCapacity, validateInput, type Placement, type PlacementInput } from './model.ts';
+import { mulberry32 } from './prng.ts';
+import type { MuScorer } from './scoring-mu.ts';
+
+interface Entry {
+  fn: number;
+  share: number;
+  demandSum: number;
+}
+
+const less = (x: Entry, y: Entry) =>
+  x.share < y.share || (x.share === y.share && (x.demandSum < y.demandSum || (x.demandSum === y.demandSum && x.fn < y.fn)));
+
+export function dominantShare(alloc: readonly number[], total: readonly number[]): number {
+  let d = 0;
+  for (let j = 0; j < alloc.length; j++) {
+    if (alloc[j] === 0) continue;
+    d = Math.max(d, total[j] > 0 ? alloc[j] / total[j] : Infinity);
+  }
+  return d;
+}
+
+export function placeDrf(input: PlacementInput, scorer: MuScorer, opts: { seed?: number; name?: string } = {}): Placement {
+  validateInput(input);
+  const rng = mulberry32(opts.seed ?? 1);
+  const out = emptyPlacement(opts.name ?? 'drf', input);
+  const total = totalCapacity(input);
+  const J = input.dims.length;
+  const R = input.functions.map((f) => f.demand.map((d) => d * (f.existing ?? 0)));
+  const left = input.functions.map((f) => f.pods);
+  const bad = infeasibleFunctions(input);
+  const heap = new MinHeap<Entry>(less);
+  input.functions.forEach((f, fn) => {
+    if (f.pods === 0) return;
+    if (bad.has(fn)) {
+      out.unplaced.push({ fn, name: f.name, pods: f.pods, reason: 'infeasible-demand' });
+      return;
+    }
+    heap.push({ fn, share: dominantShare(R[fn], total), demandSum: f.demand.reduce((s, x) => s + x, 0) });
+  });
+  const caps = input.nodes.map((n) => n.capacity);
+  const ties: number[] = [];
+  while (heap.size > 0) {
+    const e = heap.pop()!;
+    const f = input.functions[e.fn];
+    let best = -Infinity;
+    ties.length = 0;
+    for (let n = 0; n < caps.length; n++) {
+      const a = out.free[n];
+      if (!fits(f.demand, a)) continue;
+      const s = scorer(a, caps[n], f.demand);
+      if (s > best) {
+        best = s;
+        ties.length = 0;
+        ties.push(n);
+      } else if (s === best) ties.push(n);
+    }
+    if (ties.length === 0) {
+      out.unplaced.push({ fn: e.fn, name: f.name, pods: left[e.fn], reason: 'no-feasible-node' });
+      continue;
+    }
+    const k = ties.length === 1 ? ties[0] : ties[Math.floor(rng() * ties.length)];
+    for (let j = 0; j < J; j++) {
+      out.free[k][j] -= f.demand[j];
+      R[e.fn][j] += f.demand[j];
+    }
+    out.w[e.fn][k]++;
+    out.placed[e.fn]++;
+    out.order.push({ fn: e.fn, node: k });
+    if (--left[e.fn] > 0) heap.push({ ...e, share: dominantShare(R[e.fn], total) });
+  }
+  return out;
+}

@@ -1,0 +1,199 @@
+// ILP0 and ILP1 of Eq. 4.1 as a generic MIP (column-wise, maximise), shared by the CBC and HiGHS back ends.
+//   w_fn ∈ {0..ub_fn} integer: pods of function f on node n (only where one pod fits: ub_fn > 0)
+//   capacity:  Σ_f d_fj · w_fn ≤ free_nj          ∀ n, j
+//   pod count: Σ_n w_fn ≤ p_f                      ∀ f
+//   ILP0: max Σ w_fn
+//   ILP1: max Σ_f (1/D_f) · H(w),  H(w) = Σ_{i=1..w} 1/i, D_f = max_j d_fj·p_f / Σ_n c_nj
+// ILP1 is linearised with incremental binaries y_i (reward 1/(D_f·i)) and Σ_i y_i ≤ w; the rewards
+// decrease in i, so an optimum sets y_1..y_w. form 'per-function' applies H to the function's total
+// pods (the text: "decreasing the reward ... as the number of pods increases for that function");
+// 'per-node' applies it to each w_fn, as Eq. 4.1 is printed (Σ_n Σ_f 1/D_f Σ_{i≤w_fn} 1/i).
+import { emptyPlacement, freeOf, totalCapacity, validateInput, type Placement, type PlacementInput } from '../core/model.ts';
+
+export type IlpModel = 'ilp0' | 'ilp1';
+export type Ilp1Form = 'per-function' | 'per-node';
+
+export interface Mip {
+  numCols: number;
+  numRows: number;
+  /** CSC matrix */
+  starts: Int32Array;
+  index: Int32Array;
+  value: Float64Array;
+  colLower: Float64Array;
+  colUpper: Float64Array;
+  obj: Float64Array;
+  rowLower: Float64Array;
+  rowUpper: Float64Array;
+  integer: Uint8Array;
+}
+
+export interface BuiltIlp {
+  model: IlpModel;
+  mip: Mip;
+  /** Column of w_fn, or -1 when no pod of f fits n. */
+  wCol: Int32Array[];
+  /** A full MIP solution vector for a given placement (the MIP start). */
+  startFrom(p: Placement): Float64Array;
+  /** Placement from a solution vector (rounded), with infeasible leftovers reported as unplaced. */
+  decode(x: ArrayLike<number>, algorithm: string): Placement;
+  /** Objective value of a placement under this model. */
+  objectiveOf(p: Placement): number;
+}
+
+
+export function dominantShares(input: PlacementInput): number[] {
+  const total = totalCapacity(input);
+  return input.functions.map((f) => {
+    let d = 0;
+    f.demand.forEach((x, j) => {
+      if (x > 0) d = Math.max(d, total[j] > 0 ? (x * f.pods) / total[j] : Infinity);
+    });
+    return d;
+  });
+}
+
+export function buildIlp(input: PlacementInput, model: IlpModel, form: Ilp1Form = 'per-function'): BuiltIlp {
+  validateInput(input);
+  const F = input.functions.length;
+  const N = input.nodes.length;
+  const J = input.dims.length;
+  const free = input.nodes.map(freeOf);
+  const D = dominantShares(input);
+  // A function with no demand has D_f = 0; its pods never compete, so any finite weight is right.
+  const positive = D.filter((d) => d > 0 && Number.isFinite(d));
+  const weightOf = (f: number) => 1 / (D[f] > 0 && Number.isFinite(D[f]) ? D[f] : positive.length ? Math.min(...positive) : 1);
+
+  const cols: { lb: number; ub: number; obj: number; int: boolean; entries: [number, number][] }[] = [];
+  const rowLo: number[] = [];
+  const rowHi: number[] = [];
+  const capRow = (n: number, j: number) => n * J + j;
+  for (let n = 0; n < N; n++) {
+    for (let j = 0; j < J; j++) {
+      rowLo.push(-Infinity);
+      rowHi.push(free[n][j]);
+    }
+  }
+  const countRow = (f: number) => N * J + f;
+  for (let f = 0; f < F; f++) {
+    rowLo.push(-Infinity);
+    rowHi.push(input.functions[f].pods);
+  }
+
+  const wCol = input.functions.map(() => new Int32Array(N).fill(-1));
+  const ub = input.functions.map((fn) =>
+    free.map((a) => {
+      let u = fn.pods;
+      fn.demand.forEach((d, j) => {
+        if (d > 0) u = Math.min(u, Math.floor(a[j] / d + 1e-9));
+      });
+      return Math.max(0, u);
+    }),
+  );
+  const yCols: { f: number; n: number; first: number; count: number }[] = [];
+  for (let f = 0; f < F; f++) {
+    const fn = input.functions[f];
+    for (let n = 0; n < N; n++) {
+      if (ub[f][n] === 0) continue;
+      const entries: [number, number][] = [];
+      for (let j = 0; j < J; j++) if (fn.demand[j] > 0) entries.push([capRow(n, j), fn.demand[j]]);
+      entries.push([countRow(f), 1]);
+      wCol[f][n] = cols.length;
+      cols.push({ lb: 0, ub: ub[f][n], obj: model === 'ilp0' ? 1 : 0, int: true, entries });
+    }
+  }
+  if (model === 'ilp1') {
+    const existing = (f: number) => input.functions[f].existing ?? 0;
+    const addY = (f: number, n: number, count: number, rewardFrom: number) => {
+      // Link row: Σ_i y_i − Σ w ≤ 0.
+      const link = rowLo.length;
+      rowLo.push(-Infinity);
+      rowHi.push(0);
+      const first = cols.length;
+      for (let i = 1; i <= count; i++) cols.push({ lb: 0, ub: 1, obj: weightOf(f) / (rewardFrom + i), int: true, entries: [[link, 1]] });
+      yCols.push({ f, n, first, count });
+      const ws = n < 0 ? [...wCol[f]].filter((c) => c >= 0) : [wCol[f][n]];
+      for (const c of ws) cols[c].entries.push([link, -1]);
+    };
+    for (let f = 0; f < F; f++) {
+      if (form === 'per-function') {
+        const maxPods = Math.min(input.functions[f].pods, ub[f].reduce((s, u) => s + u, 0));
+        if (maxPods > 0) addY(f, -1, maxPods, existing(f));
+      } else {
+        for (let n = 0; n < N; n++) if (ub[f][n] > 0) addY(f, n, ub[f][n], 0);
+      }
+    }
+  }
+
+  const numCols = cols.length;
+  const numRows = rowLo.length;
+  const starts = new Int32Array(numCols + 1);
+  let nnz = 0;
+  cols.forEach((c, i) => {
+    starts[i] = nnz;
+    nnz += c.entries.length;
+  });
+  starts[numCols] = nnz;
+  const index = new Int32Array(nnz);
+  const value = new Float64Array(nnz);
+  let k = 0;
+  for (const c of cols) {
+    for (const [r, v] of c.entries.sort((a, b) => a[0] - b[0])) {
+      index[k] = r;
+      value[k++] = v;
+    }
+  }
+  const mip: Mip = {
+    numCols,
+    numRows,
+    starts,
+    index,
+    value,
+    colLower: Float64Array.from(cols, (c) => c.lb),
+    colUpper: Float64Array.from(cols, (c) => c.ub),
+    obj: Float64Array.from(cols, (c) => c.obj),
+    rowLower: Float64Array.from(rowLo),
+    rowUpper: Float64Array.from(rowHi),
+    integer: Uint8Array.from(cols, (c) => (c.int ? 1 : 0)),
+  };
+
+  const startFrom = (p: Placement): Float64Array => {
+    const x = new Float64Array(numCols);
+    for (let f = 0; f < F; f++) for (let n = 0; n < N; n++) if (wCol[f][n] >= 0) x[wCol[f][n]] = p.w[f][n];
+    for (const y of yCols) {
+      const have = y.n < 0 ? p.placed[y.f] : p.w[y.f][y.n];
+      for (let i = 0; i < y.count; i++) x[y.first + i] = i < have ? 1 : 0;
+    }
+    return x;
+  };
+  const objectiveOf = (p: Placement) => {
+    const x = startFrom(p);
+    let s = 0;
+    for (let i = 0; i < numCols; i++) s += x[i] * mip.obj[i];
+    return s;
+  };
+  const decode = (x: ArrayLike<number>, algorithm: string): Placement => {
+    const p = emptyPlacement(algorithm, input);
+    for (let f = 0; f < F; f++) {
+      for (let n = 0; n < N; n++) {
+        const c = wCol[f][n];
+        if (c < 0) continue;
+        let v = Math.round(x[c]);
+        // Guard against solver tolerance: never report a placement that overflows a node.
+        while (v > 0 && !input.functions[f].demand.every((d, j) => d * v <= p.free[n][j] + 1e-6)) v--;
+        if (v <= 0) continue;
+        p.w[f][n] = v;
+        p.placed[f] += v;
+        for (let j = 0; j < J; j++) p.free[n][j] -= input.functions[f].demand[j] * v;
+        for (let i = 0; i < v; i++) p.order.push({ fn: f, node: n });
+      }
+      const miss = input.functions[f].pods - p.placed[f];
+      if (miss > 0) {
+        const anyNode = input.nodes.some((nd) => input.functions[f].demand.every((d, j) => d <= nd.capacity[j]));
+        p.unplaced.push({ fn: f, name: input.functions[f].name, pods: miss, reason: anyNode ? 'no-feasible-node' : 'infeasible-demand' });
+      }
+    }
+    return p;
+  };
+  return { model, mip, wCol, startFrom, decode, objectiveOf };
+}
