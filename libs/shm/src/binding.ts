@@ -10,6 +10,7 @@ export interface ShmBinding {
   abiVersion(): number;
   strerror(code: number): string;
   nop(x: number | bigint): number | bigint;
+  descPack(out: Uint8Array, instance: number, chain: number, flags: number, topic: number, offset: number, generation: number): number;
   regionCreate(name: string, size: number, flags: number, out: Ptr[]): number;
   regionAttach(name: string, key: Uint8Array, out: Ptr[]): number;
   regionDetach(r: Ptr): void;
@@ -89,7 +90,8 @@ export function shmBinding(): ShmBinding {
     abiVersion: abi as any,
     strerror: f('const char *fp_shm_strerror(int err)') as any,
     nop: f('uint64_t fp_shm_nop(uint64_t x)') as any,
-    regionCreate: f('int fp_region_create(const char *name, uint64_t size, unsigned flags, _Out_ fp_region **out)') as any,
+    descPack: f('int fp_desc_pack(_Out_ uint8_t *out, uint32_t instance, uint16_t chain, uint16_t flags, uint16_t topic, uint64_t offset, uint32_t generation)') as any,
+    regionCreate: f('int fp_region_create(const char *name, uint64_t size, unsigned int flags, _Out_ fp_region **out)') as any,
     regionAttach: f('int fp_region_attach(const char *name, const uint8_t *key, _Out_ fp_region **out)') as any,
     regionDetach: f('void fp_region_detach(fp_region *r)') as any,
     regionUnlink: f('int fp_region_unlink(const char *name)') as any,

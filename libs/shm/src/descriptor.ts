@@ -55,7 +55,7 @@ export function encodeDescriptor(d: Descriptor, buf: Buffer, at = 0): void {
   buf.writeUInt16LE(d.flags | (d.topic << TOPIC_SHIFT), at + 6);
   // offset: low 40 bits = low 32 in the first word, high 8 in the next byte; generation above.
   buf.writeUInt32LE(d.offset % 2 ** 32, at + 8);
-  buf.writeUInt32LE(Math.floor(d.offset / 2 ** 32) | (d.generation << 8), at + 12);
+  buf.writeUInt32LE((Math.floor(d.offset / 2 ** 32) | (d.generation << 8)) >>> 0, at + 12);
 }
 
 export function decodeDescriptor(buf: Buffer, at = 0): Descriptor {

@@ -70,9 +70,9 @@ export class Region implements Disposable {
     const out: Ptr[] = [null];
     check(shmBinding().regionCreate(name, opts.size, flags, out), name, 'create');
     const r = new Region(out[0]);
-    if (r.backing === 'shm' && policy === 'auto' && !warnedFallback && process.env.FASTPATH_SHM_NO_HUGEPAGES !== '1') {
+    if (r.backing === 'shm' && policy === 'auto' && !warnedFallback) {
       warnedFallback = true;
-      process.emitWarning(`no free 2 MiB hugepages on a mounted hugetlbfs; region "${name}" and later ones use /dev/shm (4 KiB pages, more TLB misses)`, { code: 'FASTPATH_SHM_NO_HUGEPAGES' });
+      process.emitWarning(`${process.env.FASTPATH_SHM_NO_HUGEPAGES === '1' ? 'FASTPATH_SHM_NO_HUGEPAGES=1' : 'no free 2 MiB hugepages on a mounted hugetlbfs'}; region "${name}" and later ones use /dev/shm (4 KiB pages, more TLB misses)`, { code: 'FASTPATH_SHM_NO_HUGEPAGES' });
     }
     return r;
   }

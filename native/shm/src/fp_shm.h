@@ -220,6 +220,12 @@ void fp_waiter_stop(struct fp_waiter *w);
 typedef void (*fp_waiter_cb)(void *ctx);
 int fp_waiter_start_cb(struct fp_ring *ring, int strategy, fp_waiter_cb cb, void *ctx, struct fp_waiter **out);
 
+/* ---- descriptor helpers (so bindings can check their codec against C) ------------------ */
+/* Fills *out from fields using descriptor.h's helpers. FP_E_INVAL when a field does not fit
+ * (flags > 0xf, topic > 0xfff, offset >= 2^40, generation >= 2^24) or out is NULL. */
+int fp_desc_pack(struct fp_descriptor *out, uint32_t instance, uint16_t chain, uint16_t flags, uint16_t topic,
+		 uint64_t offset, uint32_t generation);
+
 /* ---- benchmarking helpers (exported for the koffi overhead measurement) ------------------ */
 /* Returns its argument; measures the bare koffi call cost. */
 uint64_t fp_shm_nop(uint64_t x);
