@@ -1,0 +1,116 @@
+/* Internal state of the data path, shared by tables.c, parse.c, pipeline.c and io.c. */
+#ifndef FASTPATH_UPF_DP_INTERNAL_H
+#define FASTPATH_UPF_DP_INTERNAL_H
+#include "upf_dp.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#define EVENT_RING 4096 /* pending control-plane events; more are counted in events_lost */
+
+struct far_slot {
+	struct upf_far cfg;
+	uint8_t used;
+	uint8_t notified; /* DL data event sent for the current buffering episode */
+	uint16_t nbuf;
+	int32_t buf_head, buf_tail; /* FIFO of pool entries, -1 = empty */
+};
+
+struct qer_slot {
+	struct upf_qer cfg;
+	uint8_t used;
+	int64_t tokens_mb[2]; /* token bucket per direction (0 = UL, 1 = DL), in milli-bytes */
+	uint64_t last_ns[2];
+};
+
+struct urr_slot {
+	struct upf_urr cfg;
+	uint8_t used;
+	struct upf_urr_counts c;
+};
+
+struct bufpkt {
+	int32_t next;
+	uint16_t len;
+	uint8_t data[UPF_DP_MAX_PKT];
+};
+
+/* A packet after parsing: where its IP packet starts, its key, and its fate. */
+struct pkt {
+	const uint8_t *data; /* as received: GTP-U message (N3) or IPv4 packet (N6) */
+	uint32_t len;
+	uint32_t inner_off;  /* offset of the IPv4 packet inside data */
+	uint32_t src_ip4;    /* sender of the UDP datagram (N3), host order */
+	uint16_t src_port;
+	int16_t verdict;     /* -1 = classify, >= 0 = drop reason, or one of the V_ values below */
+};
+#define V_ECHO 100 /* GTP-U Echo Request: answer it */
+
+struct txd {
+	uint8_t iface;
+	uint8_t hdr_len;
+	uint8_t hdr[20];
+	const uint8_t *data;
+	uint32_t len;
+	uint32_t dst_ip4; /* host order */
+	uint16_t dst_port;
+};
+
+enum out_mode { OUT_SOCKETS, OUT_CAPTURE, OUT_DISCARD };
+
+struct upf_dp {
+	struct pdrsess *sess;
+	uint32_t max_slots, default_buffer;
+
+	pthread_mutex_t tables_lock; /* FAR/QER/URR slots, buffer pool, events */
+	struct far_slot *fars;
+	struct qer_slot *qers;
+	struct urr_slot *urrs;
+	int32_t far_hint, qer_hint, urr_hint; /* where the next free-slot search starts */
+	struct bufpkt *pool;
+	uint32_t pool_size;
+	int32_t pool_free;              /* free list */
+	int32_t flush_head, flush_tail; /* packets released by a FAR update, to re-run downlink */
+	struct upf_event *events;
+	uint32_t ev_head, ev_count;
+
+	/* counters written by the packet path under tables_lock or by one thread */
+	struct upf_dp_stats st;
+
+	int n3_fd, n6_rx_fd, n6_tx_fd, n6_ifindex;
+	uint16_t n3_port;
+	pthread_t thread;
+	atomic_int running;
+	int thread_started;
+	char last_error[160];
+
+	uint8_t *cap_buf; /* captured output of upf_dp_inject */
+	size_t cap_len, cap_size;
+	pthread_mutex_t cap_lock;
+};
+
+/* tables.c */
+int dp_tables_init(struct upf_dp *dp, uint32_t max_slots, uint32_t pool, uint32_t default_buffer);
+void dp_tables_free(struct upf_dp *dp);
+void dp_push_event(struct upf_dp *dp, const struct upf_event *ev);
+/* Buffers a copy of an IPv4 packet for a FAR; returns 0 or UPF_DROP_BUFFER_FULL. */
+int dp_buffer(struct upf_dp *dp, int32_t far, const uint8_t *p, uint32_t len);
+/* Next released packet (caller returns it with dp_pool_put), or -1. */
+int32_t dp_flush_pop(struct upf_dp *dp);
+void dp_pool_put(struct upf_dp *dp, int32_t idx);
+uint64_t dp_now_ns(void);
+
+/* parse.c: fill key and inner_off; returns -1 to classify, a drop reason, or V_ECHO. */
+int dp_parse_n3(struct pkt *p, struct pdr_key *key, uint32_t *teid);
+int dp_parse_n6(struct pkt *p, struct pdr_key *key);
+/* GTP-U header for a G-PDU of payload_len bytes; 8 bytes, or 16 with a DL PDU Session Container. */
+int dp_gtpu_header(uint8_t *h, uint32_t teid, uint32_t payload_len, uint8_t qfi);
+int dp_echo_response(uint8_t *h, const uint8_t *req, uint32_t req_len);
+
+/* pipeline.c: classifies and applies rules to n packets, filling tx[]; returns the tx count. */
+int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_t n, struct txd *tx);
+
+/* io.c */
+void dp_emit(struct upf_dp *dp, enum out_mode mode, struct txd *tx, int n);
+
+#endif

@@ -1,0 +1,176 @@
+/* upf-dp: the UPF user-plane data path.
+ *
+ * N3 (GTP-U over UDP, port 2152) and N6 (plain IPv4 on a veth) are read in batches, each packet
+ * becomes a struct pdr_key, the pdrcls session front end (TEID -> session uplink, UE IPv4 ->
+ * session downlink) finds the winning PDR, and the rule's cookie names the FAR / QER / URR
+ * slots to apply: forward (decap to N6, encap to N3), drop, buffer (bounded, with a
+ * notification event for the control plane), token-bucket MBR and gate, volume counters with
+ * a threshold event.
+ *
+ * Threads: upf_dp_start() runs the loop on its own thread. The control plane (TypeScript via
+ * koffi) changes rules with pdrsess (lock-free for the reader) and FAR/QER/URR slots under
+ * `tables_lock`, which the data path takes once per batch. Without a thread, upf_dp_inject()
+ * runs the same pipeline on caller-supplied packets and captures what would be sent (tests,
+ * pipeline benchmark).
+ *
+ * Errors: negative UPF_E* codes (which reuse the pdrcls values where they mean the same).
+ */
+#ifndef FASTPATH_UPF_DP_H
+#define FASTPATH_UPF_DP_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pdrcls.h"
+
+#define UPF_DP_ABI_VERSION 1
+#define UPF_DP_BATCH 64
+#define UPF_DP_MAX_PKT 2048
+
+#define UPF_EINVAL PDRCLS_EINVAL
+#define UPF_EEXIST PDRCLS_EEXIST
+#define UPF_ENOENT PDRCLS_ENOENT
+#define UPF_ENOMEM PDRCLS_ENOMEM
+#define UPF_ENOSPC PDRCLS_ENOSPC
+#define UPF_ESYS (-5)   /* a system call failed; errno text via upf_dp_last_error() */
+#define UPF_EBUSY (-16) /* the data path thread is already running / must be stopped first */
+
+/* The PDR cookie: which FAR / QER / URR slots a matching packet uses.
+ * bits 0..21 FAR slot, 22..41 QER slot + 1 (0 = none), 42..61 URR slot + 1 (0 = none),
+ * bit 62 = Outer Header Removal (strip GTP-U/UDP/IP before forwarding). */
+#define UPF_COOKIE_OHR (1ull << 62)
+#define UPF_MAX_SLOTS ((1u << 20) - 1)
+
+/* Apply Action bits, as in PFCP (TS 29.244 8.2.26). */
+#define UPF_ACT_DROP 0x01
+#define UPF_ACT_FORW 0x02
+#define UPF_ACT_BUFF 0x04
+#define UPF_ACT_NOCP 0x08
+
+/* Interfaces, as in PFCP Source/Destination Interface. */
+#define UPF_IF_ACCESS 0
+#define UPF_IF_CORE 1
+
+struct upf_far {
+	uint64_t seid;      /* owning session (reported in events) */
+	uint32_t far_id;
+	uint8_t action;     /* UPF_ACT_* */
+	uint8_t dst_iface;  /* UPF_IF_ACCESS (encap to N3) or UPF_IF_CORE (to N6) */
+	uint8_t ohc_gtpu;   /* 1 = Outer Header Creation GTP-U/UDP/IPv4 */
+	uint8_t qfi;        /* QFI put in the DL PDU Session Container; 0 = no extension header */
+	uint32_t teid;      /* outer header TEID */
+	uint32_t peer_ip4;  /* outer header destination, host byte order */
+	uint16_t peer_port; /* 0 = 2152 */
+	uint16_t buffer_max;/* packets kept while buffering (0 = the dp default) */
+	uint32_t pdr_id;    /* PDR reported in the Downlink Data Report */
+};
+
+struct upf_qer {
+	uint32_t qer_id;
+	uint8_t gate_ul_closed, gate_dl_closed;
+	uint16_t reserved;
+	uint64_t mbr_ul_kbps, mbr_dl_kbps; /* 0 = no limit */
+};
+
+struct upf_urr {
+	uint64_t seid;
+	uint32_t urr_id;
+	uint32_t reserved;
+	uint64_t volume_threshold; /* total bytes that trigger a report; 0 = none */
+};
+
+/* Counters of one URR since the last report (or creation). */
+struct upf_urr_counts {
+	uint64_t ul_bytes, dl_bytes, ul_pkts, dl_pkts;
+	uint64_t total_ul_bytes, total_dl_bytes; /* since creation, never reset */
+};
+
+enum upf_event_type {
+	UPF_EV_DL_DATA = 1, /* first packet buffered for a FAR with BUFF|NOCP: send a Downlink Data Report */
+	UPF_EV_USAGE = 2,   /* a URR reached its volume threshold: send a Usage Report */
+};
+
+struct upf_event {
+	uint32_t type;
+	uint32_t id;        /* PDR id (DL_DATA) or URR id (USAGE) */
+	uint64_t seid;
+	struct upf_urr_counts counts; /* USAGE only */
+};
+
+enum upf_drop {
+	UPF_DROP_MALFORMED = 0, UPF_DROP_NOT_GPDU, UPF_DROP_NO_SESSION, UPF_DROP_NO_PDR, UPF_DROP_FAR,
+	UPF_DROP_GATE, UPF_DROP_MBR, UPF_DROP_BUFFER_FULL, UPF_DROP_NO_ROUTE, UPF_DROP_TX_ERROR,
+	UPF_DROP_COUNT,
+};
+
+struct upf_dp_stats {
+	uint64_t rx_n3, rx_n6, tx_n3, tx_n6;
+	uint64_t buffered, flushed, echo_replies, events_lost, batches, lookups;
+	uint64_t dp_cpu_ns;            /* CPU time of the data path thread (0 when not running) */
+	uint64_t drops[UPF_DROP_COUNT];
+};
+
+struct upf_dp;
+
+int upf_dp_abi_version(void);
+const char *upf_dp_strerror(int err);
+/* Short name of a drop reason ("malformed", "no-session", ...); NULL when unknown. */
+const char *upf_dp_drop_name(int reason);
+/* Text of the last UPF_ESYS failure on this data path. */
+const char *upf_dp_last_error(const struct upf_dp *dp);
+uint64_t upf_dp_cookie(uint32_t far_slot, int32_t qer_slot, int32_t urr_slot, int ohr);
+
+/* kind: pdrcls classifier kind per session. max_slots bounds FAR, QER and URR slots each;
+ * buffer_pool: packets that can be buffered in total; default_buffer: per-FAR limit. */
+struct upf_dp *upf_dp_create(int kind, uint32_t expected_sessions, uint32_t max_slots,
+			     uint32_t buffer_pool, uint32_t default_buffer);
+void upf_dp_destroy(struct upf_dp *dp);
+
+/* Opens the N3 UDP socket on addr:port (IPv4 text) and the N6 AF_PACKET socket on ifname
+ * plus a raw IPv4 socket for N6 output, inside network namespace `netns` (a path such as
+ * /var/run/netns/x; NULL or "" = the caller's). Only the calling thread switches, and back. */
+int upf_dp_open(struct upf_dp *dp, const char *netns, const char *n3_addr, uint16_t n3_port,
+		const char *n6_ifname);
+/* The N3 port actually bound (useful with port 0). */
+int upf_dp_n3_port(const struct upf_dp *dp);
+int upf_dp_start(struct upf_dp *dp);
+int upf_dp_stop(struct upf_dp *dp);
+
+int upf_dp_session_add(struct upf_dp *dp, uint64_t seid, uint32_t teid, uint32_t ue_ip4);
+int upf_dp_session_remove(struct upf_dp *dp, uint64_t seid);
+int upf_dp_rules_apply(struct upf_dp *dp, uint64_t seid, const struct pdr_rule *adds, size_t n_add,
+		       const uint32_t *del_ids, size_t n_del);
+int upf_dp_session_count(const struct upf_dp *dp);
+
+/* slot < 0 allocates a free slot; returns the slot or an error. Changing a FAR away from
+ * BUFF releases its buffered packets back into the downlink pipeline. */
+int upf_dp_far_set(struct upf_dp *dp, int32_t slot, const struct upf_far *far);
+int upf_dp_far_del(struct upf_dp *dp, int32_t slot);
+int upf_dp_qer_set(struct upf_dp *dp, int32_t slot, const struct upf_qer *qer);
+int upf_dp_qer_del(struct upf_dp *dp, int32_t slot);
+int upf_dp_urr_set(struct upf_dp *dp, int32_t slot, const struct upf_urr *urr);
+int upf_dp_urr_del(struct upf_dp *dp, int32_t slot);
+int upf_dp_urr_read(struct upf_dp *dp, int32_t slot, struct upf_urr_counts *out);
+/* Packets currently buffered for a FAR slot. */
+int upf_dp_far_buffered(struct upf_dp *dp, int32_t slot);
+
+/* Moves up to cap pending events to out; returns how many. */
+int upf_dp_poll_events(struct upf_dp *dp, struct upf_event *out, int cap);
+int upf_dp_stats(struct upf_dp *dp, struct upf_dp_stats *out);
+
+/* Runs the pipeline on n packets without sockets. iface UPF_IF_ACCESS: each packet is a UDP
+ * payload received on N3 (GTP-U); UPF_IF_CORE: an IPv4 packet received on N6. Packets are
+ * concatenated in `pkts` with lengths in `lens`. What would be sent is appended to the
+ * capture buffer (see upf_dp_capture). Returns packets forwarded, or an error. */
+int upf_dp_inject(struct upf_dp *dp, int iface, const uint8_t *pkts, const uint32_t *lens, size_t n);
+/* Reads captured output: records of [u8 iface][u8 pad][u16 len][u32 dst_ip4][u16 dst_port][u16 pad][len bytes]
+ * (little-endian header) into buf; returns bytes written (records are never split) and removes them. */
+int upf_dp_capture(struct upf_dp *dp, uint8_t *buf, size_t cap);
+/* Releases packets that FAR updates took out of buffering (the thread does this itself). */
+int upf_dp_flush(struct upf_dp *dp);
+
+/* Benchmark: runs the whole pipeline (parse, classify, FAR/QER/URR, header build, no I/O)
+ * `reps` times over the packets and stores each pass's thread CPU ns in ns_out. */
+int upf_dp_bench_pipeline(struct upf_dp *dp, int iface, const uint8_t *pkts, const uint32_t *lens,
+			  size_t n, uint32_t reps, uint64_t *ns_out);
+
+#endif
