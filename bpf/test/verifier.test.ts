@@ -13,7 +13,7 @@ const objects = existsSync(out) ? readdirSync(out).filter((f) => f.endsWith('.bp
 function loadAll(obj: string) {
   if (!existsSync('/sys/fs/bpf')) throw new Error('bpffs is not mounted at /sys/fs/bpf; run scripts/bootstrap.sh');
   const pin = join('/sys/fs/bpf', `fastpath-verify-${process.pid}-${Date.now()}`);
-  const r = spawnSync('bpftool', ['-d', 'prog', 'loadall', obj, pin], { encoding: 'utf8' });
+  const r = spawnSync('bpftool', ['-d', 'prog', 'loadall', obj, pin], { encoding: 'utf8', maxBuffer: 64 << 20 /* -d logs of looping programs exceed 1 MiB */ });
   const pinned = existsSync(pin) ? readdirSync(pin) : [];
   rmSync(pin, { recursive: true, force: true });
   return { ...r, pinned };

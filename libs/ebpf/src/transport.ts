@@ -1,0 +1,221 @@
+// The function side of SPROXY: a descriptor transport over the function's sockmap socket with
+// credit-based flow control. SK_MSG redirects into a receiver's ingress queue without any
+// backpressure (every unread descriptor pins ~1 KiB of kernel memory), so senders may only have
+// `window` descriptors in flight per destination; the receiver returns credits with CONTROL
+// descriptors as its handler consumes them. Out of credits, sends queue here in user space (up
+// to maxQueue, then throw BackpressureError) and the transport emits 'backpressure'.
+import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import { DESCRIPTOR_SIZE, DescFlag, decodeDescriptor, encodeDescriptor, makeFlags, topicOf, type Descriptor } from './layout.ts';
+
+export interface FunctionIdentity {
+  /** Instance id (its sockmap key); 1..0xfffffffe. */
+  instance: number;
+  /** Chain (security domain) id. */
+  chain: number;
+  /** Function id within the chain (routing and metrics key). */
+  function: number;
+}
+
+export interface TransportOptions {
+  identity: FunctionIdentity;
+  /** Descriptors a sender may have in flight toward one destination (default 256). */
+  window?: number;
+  /** Descriptors queued in user space before send() throws (default 1 << 20). */
+  maxQueue?: number;
+  /** Grant credits automatically once the 'descriptor' listeners return (default true);
+   *  with false, call grant(from, n) when the work is done. */
+  autoGrant?: boolean;
+}
+
+export class BackpressureError extends Error {
+  constructor(readonly queued: number) {
+    super(`SPROXY transport: ${queued} descriptors already queued waiting for credits; the receiver is not consuming`);
+    this.name = 'BackpressureError';
+  }
+}
+
+/** A received descriptor: `from` is the sender's instance (SPROXY stamps it into `instance`). */
+export interface Received extends Descriptor {
+  from: number;
+  topic: number;
+}
+
+type Key = string; // `i:<instance>` for direct sends, `r:<topic>` for routed ones
+
+interface TransportEvents {
+  /** A data descriptor arrived. */
+  descriptor: [Received];
+  /** A destination ran out of credits; sends to it queue. */
+  backpressure: [destination: Key];
+  /** A destination's queue emptied. */
+  drain: [destination: Key];
+  close: [];
+  error: [Error];
+}
+
+export class CreditTransport extends EventEmitter<TransportEvents> {
+  readonly identity: FunctionIdentity;
+  readonly window: number;
+  private readonly maxQueue: number;
+  private readonly autoGrant: boolean;
+  private readonly credit = new Map<Key, number>();
+  private readonly pending = new Map<Key, Buffer[]>();
+  private readonly consumed = new Map<Key, number>();
+  private queuedCount = 0;
+  private carry: Buffer | null = null;
+  /** Counters for tests and metrics. */
+  readonly stats = { sent: 0, received: 0, creditsGranted: 0, creditsReceived: 0, queuedPeak: 0 };
+
+  constructor(
+    readonly socket: net.Socket,
+    opts: TransportOptions,
+  ) {
+    super();
+    this.identity = opts.identity;
+    this.window = opts.window ?? 256;
+    this.maxQueue = opts.maxQueue ?? 1 << 20;
+    this.autoGrant = opts.autoGrant ?? true;
+    if (this.window < 2) throw new RangeError('window must be at least 2');
+    socket.setNoDelay(true);
+    socket.on('data', (b: Buffer) => this.onData(b));
+    socket.on('close', () => this.emit('close'));
+    socket.on('error', (e) => this.emit('error', e));
+    socket.resume();
+  }
+
+  /** Opens the transport on an inherited or passed fd (the manager's hand-off). */
+  static fromFd(fd: number, opts: TransportOptions): CreditTransport {
+    return new CreditTransport(new net.Socket({ fd, readable: true, writable: true }), opts);
+  }
+
+  /** Sends one descriptor to `target`; false when it had to queue for credits. */
+  send(target: number, object: bigint, flags = 0): boolean {
+    return this.enqueue(`i:${target}`, { instance: target, chain: this.identity.chain, flags: flags & ~DescFlag.ROUTE, object });
+  }
+
+  /** Sends one descriptor routed by SPROXY (DFR) on `topic` to the next function of the chain. */
+  route(topic: number, object: bigint, flags = 0): boolean {
+    return this.enqueue(`r:${topic}`, { instance: 0, chain: this.identity.chain, flags: makeFlags((flags | DescFlag.ROUTE) & 0xf, topic), object });
+  }
+
+  /** Sends many descriptors to one target in as few writes as the credits allow. */
+  sendBatch(target: number, objects: bigint[], flags = 0): boolean {
+    const key = `i:${target}`;
+    const buf = Buffer.alloc(objects.length * DESCRIPTOR_SIZE);
+    objects.forEach((object, i) => encodeDescriptor({ instance: target, chain: this.identity.chain, flags: flags & ~DescFlag.ROUTE, object }, buf, i * DESCRIPTOR_SIZE));
+    return this.enqueueBuffer(key, buf);
+  }
+
+  /** Credits left toward a destination key (`i:<instance>` or `r:<topic>`). */
+  credits(key: Key): number {
+    return this.credit.get(key) ?? this.window;
+  }
+
+  /** Descriptors waiting for credits in user space. */
+  get queued(): number {
+    return this.queuedCount;
+  }
+
+  /** Returns n credits to the sender `from` (manual mode, or to top up). */
+  grant(from: number, n: number, routedTopic?: number): void {
+    if (n <= 0) return;
+    const flags = routedTopic === undefined ? DescFlag.CONTROL : makeFlags(DescFlag.CONTROL | DescFlag.ROUTE, routedTopic);
+    this.socket.write(encodeDescriptor({ instance: from, chain: this.identity.chain, flags, object: BigInt(n) }));
+    this.stats.creditsGranted += n;
+  }
+
+  /** Forgets credit state toward a destination (e.g. after it restarted). */
+  resetCredits(key: Key): void {
+    this.credit.delete(key);
+    this.flush(key);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private enqueue(key: Key, d: Descriptor): boolean {
+    return this.enqueueBuffer(key, encodeDescriptor(d));
+  }
+
+  private enqueueBuffer(key: Key, buf: Buffer): boolean {
+    const n = buf.length / DESCRIPTOR_SIZE;
+    const q = this.pending.get(key);
+    let c = this.credit.get(key) ?? this.window;
+    let sendable = q && q.length ? 0 : Math.min(c, n); // keep order: nothing overtakes the queue
+    if (sendable > 0) {
+      this.socket.write(sendable === n ? buf : buf.subarray(0, sendable * DESCRIPTOR_SIZE));
+      c -= sendable;
+      this.credit.set(key, c);
+      this.stats.sent += sendable;
+    } else sendable = 0;
+    if (sendable === n) return true;
+    const rest = n - sendable;
+    if (this.queuedCount + rest > this.maxQueue) throw new BackpressureError(this.queuedCount);
+    const list = q ?? [];
+    for (let i = sendable; i < n; i++) list.push(buf.subarray(i * DESCRIPTOR_SIZE, (i + 1) * DESCRIPTOR_SIZE));
+    this.pending.set(key, list);
+    this.queuedCount += rest;
+    this.stats.queuedPeak = Math.max(this.stats.queuedPeak, this.queuedCount);
+    this.emit('backpressure', key);
+    return false;
+  }
+
+  private flush(key: Key): void {
+    const q = this.pending.get(key);
+    if (!q || q.length === 0) return;
+    let c = this.credit.get(key) ?? this.window;
+    const k = Math.min(c, q.length);
+    if (k === 0) return;
+    this.socket.write(Buffer.concat(q.splice(0, k)));
+    c -= k;
+    this.credit.set(key, c);
+    this.queuedCount -= k;
+    this.stats.sent += k;
+    if (q.length === 0) this.emit('drain', key);
+  }
+
+  private onData(chunk: Buffer): void {
+    let b = chunk;
+    if (this.carry) {
+      b = Buffer.concat([this.carry, chunk]);
+      this.carry = null;
+    }
+    const whole = b.length - (b.length % DESCRIPTOR_SIZE);
+    if (whole < b.length) this.carry = Buffer.from(b.subarray(whole));
+    const grants = new Map<Key, number>();
+    for (let off = 0; off < whole; off += DESCRIPTOR_SIZE) {
+      const d = decodeDescriptor(b, off);
+      const topic = topicOf(d.flags);
+      if (d.flags & DescFlag.CONTROL) {
+        const key = d.flags & DescFlag.ROUTE ? `r:${topic}` : `i:${d.instance}`;
+        this.credit.set(key, (this.credit.get(key) ?? this.window) + Number(d.object));
+        this.stats.creditsReceived += Number(d.object);
+        this.flush(key);
+        continue;
+      }
+      this.stats.received++;
+      this.emit('descriptor', { ...d, from: d.instance, topic } satisfies Received);
+      if (this.autoGrant) {
+        const key = d.flags & DescFlag.ROUTE ? `r:${topic}@${d.instance}` : `i:${d.instance}`;
+        grants.set(key, (grants.get(key) ?? 0) + 1);
+      }
+    }
+    for (const [key, n] of grants) this.consume(key, n);
+  }
+
+  /** Batches grants: one CONTROL descriptor per half window consumed from a sender. */
+  private consume(key: Key, n: number): void {
+    const total = (this.consumed.get(key) ?? 0) + n;
+    const half = this.window >> 1;
+    if (total < half) {
+      this.consumed.set(key, total);
+      return;
+    }
+    this.consumed.set(key, 0);
+    const m = /^(?:i:(\d+)|r:(\d+)@(\d+))$/.exec(key)!;
+    if (m[1] !== undefined) this.grant(Number(m[1]), total);
+    else this.grant(Number(m[3]), total, Number(m[2]));
+  }
+}
