@@ -25,8 +25,9 @@ export interface CallResult {
 export interface ContextHost {
   readonly fn: string;
   readonly instance: number;
-  respond(ref: ObjectRef, obj: Uint8Array, status: number, headers: Record<string, string>, body: Uint8Array): void;
-  next(ref: ObjectRef, obj: Uint8Array, topic: string | undefined): void;
+  /** `written` runs once the answer is in the object, before its descriptor leaves. */
+  respond(ref: ObjectRef, obj: Uint8Array, status: number, headers: Record<string, string>, body: Uint8Array, written?: () => void): void;
+  next(ref: ObjectRef, obj: Uint8Array, topic: string | undefined, written?: () => void): void;
   call(fn: string, payload: Uint8Array, opts: CallOptions, owner: Context): Promise<CallResult>;
 }
 
@@ -112,7 +113,9 @@ export class Context {
       h['content-type'] = 'application/json';
     }
     this.#done = true;
-    this.host.respond(this.ref, this.object, status, h, bytes);
+    // Call answers are freed once copied into our object (the body may be a view of one),
+    // before the response leaves: the pool is back to its baseline when the client hears back.
+    this.host.respond(this.ref, this.object, status, h, bytes, () => this.releaseHeld());
   }
 
   /** Hands the object to the next function: by topic (DFR routes.topics) or the request's sequence.
@@ -120,7 +123,7 @@ export class Context {
   next(topic?: string): void {
     this.#check('next');
     this.#done = true;
-    this.host.next(this.ref, this.object, topic);
+    this.host.next(this.ref, this.object, topic, () => this.releaseHeld());
   }
 
   /** Request/response to another function of the chain: two asynchronous descriptor sends. */
@@ -129,6 +132,12 @@ export class Context {
     const r = await this.host.call(fn, toBytes(payload), opts, this);
     this.held.add(r);
     return r;
+  }
+
+  /** @internal frees every call answer this context still holds. */
+  releaseHeld(): void {
+    for (const r of this.held) r.release();
+    this.held.clear();
   }
 
   /** @internal marks the context finished without sending (object freed by the runtime). */

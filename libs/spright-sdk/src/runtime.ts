@@ -163,7 +163,7 @@ export class FunctionRuntime implements ContextHost {
         }
       }
     } finally {
-      for (const r of ctx.held) r.release();
+      ctx.releaseHeld();
     }
   }
 
@@ -185,7 +185,7 @@ export class FunctionRuntime implements ContextHost {
     return false;
   }
 
-  respond(ref: ObjectRef, obj: Uint8Array, status: number, headers: Record<string, string>, body: Uint8Array): void {
+  respond(ref: ObjectRef, obj: Uint8Array, status: number, headers: Record<string, string>, body: Uint8Array, written?: () => void): void {
     const h = readHeader(obj);
     try {
       writeObject(obj, { kind: ObjectKind.RESPONSE, status, replyTo: h.replyTo, corr: h.corr, sequence: h.sequence, hop: h.hop }, headers, body);
@@ -193,13 +193,15 @@ export class FunctionRuntime implements ContextHost {
       // Response larger than the object: answer 500 with a short message instead.
       writeObject(obj, { kind: ObjectKind.RESPONSE, status: 500, replyTo: h.replyTo, corr: h.corr, sequence: h.sequence, hop: h.hop }, { 'content-type': 'text/plain' }, new TextEncoder().encode(`${(err as Error).message}\n`));
     }
+    written?.();
     if (!this.#handOff(ref, h.replyTo, DescriptorFlag.RESPONSE, 0)) {
       this.#log(`cannot deliver response to instance ${h.replyTo}; freeing object`);
       this.#safeFree(ref);
     }
   }
 
-  next(ref: ObjectRef, obj: Uint8Array, topic: string | undefined): void {
+  next(ref: ObjectRef, obj: Uint8Array, topic: string | undefined, written?: () => void): void {
+    written?.();
     const h = readHeader(obj);
     let to: string | undefined;
     let topicId = 0;

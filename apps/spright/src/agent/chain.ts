@@ -100,7 +100,7 @@ export class Chain {
               instance: inst.id,
               fn: f.name,
               entry: hostEntry,
-              env: { ...fs.env, ...env, [ENV_INSTANCE]: String(inst.id), [ENV_MODULE]: fs.module },
+              env: { ...fs.env, ...env, [ENV_INSTANCE]: String(inst.id), [ENV_MODULE]: fs.module, SPRIGHT_FUNCTION: f.name },
               logFile: join(dir, `${f.name}-${inst.id & 0xffff}.log`),
             }),
           );
