@@ -10,10 +10,9 @@ import { agentTag } from '../src/paths.ts';
 import { fixtures, http, leftovers, pidAlive, useStateDir, waitFor, writeSpec } from './helpers.ts';
 
 const dir = useStateDir('chain');
-const name = `t${process.pid}`;
 const OBJECTS = 64;
 
-function specYaml(transport: string): string {
+function specYaml(name: string, transport: string): string {
   return `name: ${name}
 transport: ${transport}
 pool: { objectSize: 4096, objects: ${OBJECTS} }
@@ -30,7 +29,10 @@ routes:
 `;
 }
 
-describe('spright chain on the local target (H transport)', () => {
+// H (hybrid rings) and S (SPROXY sockets); D (busy-polled rings) runs in e2e, where burning
+// a core per process is expected.
+describe.each(['h', 's'])('spright chain on the local target, transport %s', (mode) => {
+  const name = `t${process.pid}${mode}`;
   const agent = new Agent({ log: () => {} });
   let chain: Chain;
   let url: string;
@@ -41,7 +43,7 @@ describe('spright chain on the local target (H transport)', () => {
 
   beforeAll(async () => {
     const events: string[] = [];
-    chain = await agent.deploy(loadChainSpec(writeSpec(dir, name, specYaml('h'))), (e) => events.push(e.event));
+    chain = await agent.deploy(loadChainSpec(writeSpec(dir, name, specYaml(name, mode))), (e) => events.push(e.event));
     url = chain.url;
     track();
     expect(events).toEqual(expect.arrayContaining(['region', 'netns', 'starting', 'instance-ready', 'ready']));
@@ -195,9 +197,9 @@ describe('spright chain on the local target (H transport)', () => {
     expect(h.status).toBe(200);
     expect(JSON.parse(h.body)).toMatchObject({ status: 'ok', poolFree: OBJECTS, poolSize: OBJECTS });
     const m = await http(`${url}/metrics`);
-    expect(m.body).toMatch(/spright_gateway_requests_total\{status="502",chain="t\d+"\} \d+/);
+    expect(m.body).toMatch(/spright_gateway_requests_total\{status="502",chain="t\d+[hs]"\} \d+/);
     expect(m.body).toContain('spright_gateway_request_duration_seconds_bucket');
-    expect(m.body).toMatch(/spright_gateway_pool_free_objects\{chain="t\d+"\} 64/);
+    expect(m.body).toMatch(/spright_gateway_pool_free_objects\{chain="t\d+[hs]"\} 64/);
   });
 
   it('delete leaves nothing behind: processes, region, netns, veth, logs', async () => {

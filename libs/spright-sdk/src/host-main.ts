@@ -6,7 +6,6 @@ import { isSprightFunction } from './define.ts';
 import { ENV_INSTANCE, ENV_MODULE, ENV_TOPOLOGY, type ToAgent, type ToChild } from './host-messages.ts';
 import { attachPlane } from './plane.ts';
 import { FunctionRuntime } from './runtime.ts';
-import { sprightSTransport } from './transport/sproxy.ts';
 import type { ChainTopology } from './topology.ts';
 
 function send(m: ToAgent): void {
@@ -45,7 +44,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const plane = attachPlane(topology, instance, sprightSTransport);
+  const plane = await attachPlane(topology, instance);
   const runtime = new FunctionRuntime({ topology, self, def, pool: plane.pool, transport: plane.transport, concurrency: fnSpec.concurrency });
   if (def.init) await def.init();
   runtime.start();
@@ -57,7 +56,10 @@ async function main(): Promise<void> {
   };
   process.on('message', (m: ToChild) => {
     if (m.t === 'instance-down') runtime.instanceDown(m.id);
-    else if (m.t === 'instance-up') runtime.instanceUp(m.id);
+    else if (m.t === 'instance-up') {
+      plane.transport.reset?.(m.id);
+      runtime.instanceUp(m.id);
+    }
     else if (m.t === 'stats?') send({ t: 'stats', instance, stats: { ...runtime.stats(), ...plane.transport.stats() } as unknown as Record<string, number> });
     else if (m.t === 'shutdown') void stop();
   });

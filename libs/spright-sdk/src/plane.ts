@@ -1,10 +1,11 @@
 // Attaching a process to its chain's data plane: the region (with the chain's key), the pool
 // and the transport of the spec's mode. Times the attach: the dissertation's per-function
-// "data-plane setup" (SPROXY registration + pool attach), reported to the agent.
+// "data-plane setup" (SPROXY socket registration + pool attach), reported to the agent.
 import { performance } from 'node:perf_hooks';
 import { Region, type Mempool } from '@fastpath/shm';
 import type { ChainTopology } from './topology.ts';
 import { RingTransport } from './transport/ring.ts';
+import { ENV_SPROXY_SOCKET, SproxyTransport, TransportUnavailableError } from './transport/sproxy.ts';
 import type { DescriptorTransport } from './transport/types.ts';
 
 export interface ChainPlane {
@@ -16,10 +17,7 @@ export interface ChainPlane {
   close(): void;
 }
 
-/** Builds the transport of a mode; S needs the socket the proxy manager handed over. */
-export type TransportFactory = (region: Region, topology: ChainTopology, selfId: number) => DescriptorTransport;
-
-export function attachPlane(topology: ChainTopology, selfId: number, sTransport?: TransportFactory): ChainPlane {
+export async function attachPlane(topology: ChainTopology, selfId: number, env: NodeJS.ProcessEnv = process.env): Promise<ChainPlane> {
   const t0 = performance.now();
   const region = Region.attach(topology.region, topology.key);
   try {
@@ -27,8 +25,9 @@ export function attachPlane(topology: ChainTopology, selfId: number, sTransport?
     pool.owner = selfId;
     let transport: DescriptorTransport;
     if (topology.transport === 's') {
-      if (!sTransport) throw new Error('spright: transport "s" needs the SPROXY socket from the proxy manager');
-      transport = sTransport(region, topology, selfId);
+      const path = env[ENV_SPROXY_SOCKET];
+      if (!path) throw new TransportUnavailableError(`transport "s" needs ${ENV_SPROXY_SOCKET} (the proxy manager's registration socket)`);
+      transport = await SproxyTransport.connect(topology, selfId, path);
     } else {
       transport = new RingTransport(topology.transport, region, topology, selfId);
     }

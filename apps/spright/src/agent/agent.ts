@@ -8,6 +8,7 @@ import { ChainSpecError, parseChainSpec, type ChainSpec } from '../spec/index.ts
 import { agentSocket, agentTag, stateDir } from '../paths.ts';
 import { Chain, DeployError, type DeployEvent } from './chain.ts';
 import { deleteGatewayNet, listNetns } from './netns.ts';
+import { ProxyManager } from './proxy-manager.ts';
 import { leftoverRegions } from './shm-manager.ts';
 
 export interface AgentOptions {
@@ -24,6 +25,7 @@ export class Agent {
   readonly log: (m: string) => void;
   #usedIds = new Set<number>();
   #closing = false;
+  #proxy: Promise<ProxyManager> | undefined;
 
   constructor(private readonly opts: AgentOptions = {}) {
     this.log = opts.log ?? ((m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
@@ -70,7 +72,8 @@ export class Agent {
     this.#deploying.add(spec.name);
     const id = this.#chainId();
     try {
-      const chain = await Chain.deploy(spec, id, emit, (m) => this.log(`[${spec.name}] ${m}`));
+      const proxy = spec.transport === 's' ? await this.proxyManager() : undefined;
+      const chain = await Chain.deploy(spec, id, emit, (m) => this.log(`[${spec.name}] ${m}`), proxy);
       this.chains.set(spec.name, chain);
       return chain;
     } catch (err) {
@@ -79,6 +82,15 @@ export class Agent {
     } finally {
       this.#deploying.delete(spec.name);
     }
+  }
+
+  /** The SPROXY manager, started on the first S-mode chain and kept until the agent stops. */
+  proxyManager(): Promise<ProxyManager> {
+    this.#proxy ??= ProxyManager.start(this.registry, this.log).catch((err: Error) => {
+      this.#proxy = undefined;
+      throw new DeployError(`transport "s" needs SPROXY, which failed to load: ${err.message}`);
+    });
+    return this.#proxy;
   }
 
   async delete(name: string): Promise<boolean> {
@@ -95,6 +107,7 @@ export class Agent {
     if (this.#closing) return;
     this.#closing = true;
     for (const name of [...this.chains.keys()]) await this.delete(name);
+    if (this.#proxy) await (await this.#proxy.catch(() => undefined))?.close();
     await this.app.close();
     rmSync(agentSocket(), { force: true });
   }

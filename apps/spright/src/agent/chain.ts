@@ -3,9 +3,10 @@
 // dies later has its objects reclaimed, the rest of the chain told, and is restarted with backoff.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENV_INSTANCE, ENV_MODULE, ENV_TOPOLOGY, hostEntry, type ChainTopology } from '@fastpath/spright-sdk';
+import { allInstances, ENV_INSTANCE, ENV_MODULE, ENV_SPROXY_SOCKET, ENV_TOPOLOGY, hostEntry, type ChainTopology } from '@fastpath/spright-sdk';
 import type { ChainSpec } from '../spec/index.ts';
 import { agentTag, gatewayEntry, logsDir, netnsName, regionName } from '../paths.ts';
+import type { ProxyManager } from './proxy-manager.ts';
 import { createGatewayNet, deleteGatewayNet, type GatewayNet } from './netns.ts';
 import { readCpuTicks } from './proc.ts';
 import { ChainMemory } from './shm-manager.ts';
@@ -68,6 +69,7 @@ export class Chain {
     memory: ChainMemory,
     topology: ChainTopology,
     log: (m: string) => void,
+    readonly proxy?: ProxyManager,
   ) {
     this.memory = memory;
     this.topology = topology;
@@ -79,10 +81,10 @@ export class Chain {
     return `http://${host}:${this.spec.gateway.port}`;
   }
 
-  static async deploy(spec: ChainSpec, chainId: number, emit: (e: DeployEvent) => void, log: (m: string) => void = () => {}): Promise<Chain> {
+  static async deploy(spec: ChainSpec, chainId: number, emit: (e: DeployEvent) => void, log: (m: string) => void = () => {}, proxy?: ProxyManager): Promise<Chain> {
     const tag = agentTag();
     const { memory, topology } = ChainMemory.create(spec, regionName(spec.name, tag), (key) => buildTopology(spec, chainId, regionName(spec.name, tag), key));
-    const chain = new Chain(spec, memory, topology, log);
+    const chain = new Chain(spec, memory, topology, log, proxy);
     try {
       emit({ event: 'region', region: memory.region.name, backing: memory.region.backing, objects: spec.pool.objects, objectSize: spec.pool.objectSize });
       if (spec.gateway.netns) {
@@ -91,7 +93,8 @@ export class Chain {
       }
       const dir = logsDir(spec.name);
       mkdirSync(dir, { recursive: true });
-      const env = { [ENV_TOPOLOGY]: JSON.stringify(topology), FASTPATH_SHM_NO_HUGEPAGES: process.env.FASTPATH_SHM_NO_HUGEPAGES ?? '' };
+      const env: Record<string, string> = { [ENV_TOPOLOGY]: JSON.stringify(topology), FASTPATH_SHM_NO_HUGEPAGES: process.env.FASTPATH_SHM_NO_HUGEPAGES ?? '' };
+      if (proxy) env[ENV_SPROXY_SOCKET] = proxy.registrationPath;
       for (const f of topology.functions) {
         const fs = spec.functions.find((x) => x.name === f.name)!;
         for (const inst of f.instances) {
@@ -199,6 +202,7 @@ export class Chain {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     await Promise.all(this.procs.map((p) => p.stop()));
+    this.proxy?.unregister(allInstances(this.topology).map((i) => i.id));
     if (this.net) {
       deleteGatewayNet(this.net);
       this.net = undefined;

@@ -1,5 +1,5 @@
 // Entry of a chain's gateway process (spawned by the agent, usually inside the chain's netns).
-import { ENV_INSTANCE, ENV_TOPOLOGY, attachPlane, ChainIngress, sprightSTransport, type ChainTopology, type ToAgent, type ToChild } from '@fastpath/spright-sdk';
+import { ENV_INSTANCE, ENV_TOPOLOGY, attachPlane, ChainIngress, type ChainTopology, type ToAgent, type ToChild } from '@fastpath/spright-sdk';
 import type { ChainSpec } from '../spec/index.ts';
 import { buildGateway } from './server.ts';
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const gw = JSON.parse(process.env.SPRIGHT_GATEWAY ?? 'null') as ChainSpec['gateway'];
   const instance = Number(process.env[ENV_INSTANCE]);
   if (!topology || !gw || instance !== topology.gateway.id) throw new Error('spright gateway: SPRIGHT_TOPOLOGY, SPRIGHT_GATEWAY and SPRIGHT_INSTANCE must describe this gateway');
-  const plane = attachPlane(topology, instance, sprightSTransport);
+  const plane = await attachPlane(topology, instance);
   const ingress = new ChainIngress({ topology, pool: plane.pool, transport: plane.transport, concurrency: gw.concurrency, timeoutMs: gw.timeoutMs });
   ingress.start();
   const down = new Set<number>();
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       ingress.instanceDown(m.id);
     } else if (m.t === 'instance-up') {
       down.delete(m.id);
+      plane.transport.reset?.(m.id);
       ingress.instanceUp(m.id);
     } else if (m.t === 'stats?') send({ t: 'stats', instance, stats: { ...ingress.stats(), ...plane.transport.stats() } as unknown as Record<string, number> });
     else if (m.t === 'shutdown') void stop();

@@ -10,6 +10,8 @@ export interface DescriptorTransport {
   send(d: Descriptor): SendResult;
   /** Starts calling onDescriptor for every descriptor addressed to this instance. */
   start(onDescriptor: (d: Descriptor) => void): void;
+  /** A peer instance restarted: forget per-peer state (credits). */
+  reset?(instance: number): void;
   /** Stops receiving and releases handles (idempotent). */
   close(): void;
   /** Counters for metrics (sent, received, full, ...). */
