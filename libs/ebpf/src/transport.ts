@@ -99,6 +99,15 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
     return this.enqueue(`r:${topic}`, { instance: 0, chain: this.identity.chain, flags: makeFlags((flags | DescFlag.ROUTE) & 0xf, topic), object });
   }
 
+  /** Sends many routed descriptors on `topic` in as few writes as the credits allow (SPROXY
+   *  still picks the round-robin instance descriptor by descriptor). */
+  routeBatch(topic: number, objects: bigint[], flags = 0): boolean {
+    const f = makeFlags((flags | DescFlag.ROUTE) & 0xf, topic);
+    const buf = Buffer.alloc(objects.length * DESCRIPTOR_SIZE);
+    objects.forEach((object, i) => encodeDescriptor({ instance: 0, chain: this.identity.chain, flags: f, object }, buf, i * DESCRIPTOR_SIZE));
+    return this.enqueueBuffer(`r:${topic}`, buf);
+  }
+
   /** Sends many descriptors to one target in as few writes as the credits allow. */
   sendBatch(target: number, objects: bigint[], flags = 0): boolean {
     const key = `i:${target}`;
@@ -120,7 +129,8 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
   /** Returns n credits to the sender `from` (manual mode, or to top up). */
   grant(from: number, n: number, routedTopic?: number): void {
     if (n <= 0) return;
-    const flags = routedTopic === undefined ? DescFlag.CONTROL : makeFlags(DescFlag.CONTROL | DescFlag.ROUTE, routedTopic);
+    // Route credits are marked with RESPONSE, not ROUTE: SPROXY would route a ROUTE descriptor.
+    const flags = routedTopic === undefined ? DescFlag.CONTROL : makeFlags(DescFlag.CONTROL | DescFlag.RESPONSE, routedTopic);
     this.socket.write(encodeDescriptor({ instance: from, chain: this.identity.chain, flags, object: BigInt(n) }));
     this.stats.creditsGranted += n;
   }
@@ -189,7 +199,7 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
       const d = decodeDescriptor(b, off);
       const topic = topicOf(d.flags);
       if (d.flags & DescFlag.CONTROL) {
-        const key = d.flags & DescFlag.ROUTE ? `r:${topic}` : `i:${d.instance}`;
+        const key = d.flags & DescFlag.RESPONSE ? `r:${topic}` : `i:${d.instance}`;
         this.credit.set(key, (this.credit.get(key) ?? this.window) + Number(d.object));
         this.stats.creditsReceived += Number(d.object);
         this.flush(key);
