@@ -6,3 +6,4 @@ export type * from './grouped.ts';
 export * from './messages.ts';
 export * from './sdf.ts';
 export * from './cause.ts';
+export * from './client.ts';

@@ -1,0 +1,81 @@
+// upf.yaml: what the UPF listens on and how big its tables are. Validation errors name the field.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { Kind, type KindName, KIND_NAMES } from '@fastpath/pdrcls';
+
+export class UpfConfigError extends Error {
+  constructor(readonly field: string, reason: string) {
+    super(`upf config: ${field}: ${reason}`);
+    this.name = 'UpfConfigError';
+  }
+}
+
+export interface UpfConfig {
+  /** Our PFCP Node ID (an IPv4 address or FQDN) and the N4 address we report in F-SEIDs. */
+  nodeId: string;
+  pfcp: { address: string; port: number };
+  /** N3: where gNBs send GTP-U; this address goes into the F-TEIDs we allocate. */
+  n3: { address: string; port: number };
+  /** N6: the interface towards the data network. */
+  n6: { interface: string };
+  /** Network namespace (name under /var/run/netns, or a path) that holds N3 and N6; empty = ours. */
+  netns: string;
+  classifier: KindName;
+  maxSessions: number;
+  /** FAR/QER/URR table size (each). */
+  maxRules: number;
+  buffer: { poolPackets: number; perSessionPackets: number };
+  metrics: { port: number; host: string } | null;
+  /** First TEID handed out for F-TEID CHOOSE. */
+  teidBase: number;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function ip(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !IPV4.test(v) || v.split('.').some((p) => Number(p) > 255)) throw new UpfConfigError(field, `expected an IPv4 address, got ${JSON.stringify(v)}`);
+  return v;
+}
+function int(v: unknown, field: string, min: number, max: number, dflt?: number): number {
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new UpfConfigError(field, `expected an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function parseConfig(doc: unknown): UpfConfig {
+  if (!doc || typeof doc !== 'object') throw new UpfConfigError('(root)', 'expected a mapping');
+  const d = doc as Record<string, any>;
+  const known = new Set(['nodeId', 'pfcp', 'n3', 'n6', 'netns', 'classifier', 'maxSessions', 'maxRules', 'buffer', 'metrics', 'teidBase']);
+  for (const k of Object.keys(d)) if (!known.has(k)) throw new UpfConfigError(k, 'unknown field');
+  const classifier = d.classifier ?? 'ps';
+  if (!KIND_NAMES.includes(classifier)) throw new UpfConfigError('classifier', `one of ${KIND_NAMES.join(', ')}`);
+  if (typeof d.n6?.interface !== 'string' || !d.n6.interface || d.n6.interface.length > 15) throw new UpfConfigError('n6.interface', 'an interface name (1..15 chars)');
+  if (typeof d.nodeId !== 'string' || !d.nodeId) throw new UpfConfigError('nodeId', 'an IPv4 address or FQDN');
+  return {
+    nodeId: d.nodeId,
+    pfcp: { address: ip(d.pfcp?.address ?? '0.0.0.0', 'pfcp.address'), port: int(d.pfcp?.port, 'pfcp.port', 0, 65535, 8805) },
+    n3: { address: ip(d.n3?.address, 'n3.address'), port: int(d.n3?.port, 'n3.port', 0, 65535, 2152) },
+    n6: { interface: d.n6.interface },
+    netns: typeof d.netns === 'string' ? d.netns : '',
+    classifier,
+    maxSessions: int(d.maxSessions, 'maxSessions', 1, 1 << 22, 1024),
+    maxRules: int(d.maxRules, 'maxRules', 1, (1 << 20) - 1, 65536),
+    buffer: { poolPackets: int(d.buffer?.poolPackets, 'buffer.poolPackets', 0, 1 << 20, 4096), perSessionPackets: int(d.buffer?.perSessionPackets, 'buffer.perSessionPackets', 1, 65535, 64) },
+    metrics: d.metrics === null || d.metrics === false ? null : { port: int(d.metrics?.port, 'metrics.port', 0, 65535, 9090), host: d.metrics?.host ?? '127.0.0.1' },
+    teidBase: int(d.teidBase, 'teidBase', 1, 0xffffffff, 0x1000),
+  };
+}
+
+export function loadConfig(path: string): UpfConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UpfConfigError('(file)', `cannot read ${path}: ${(e as Error).message}`);
+  }
+  return parseConfig(parse(text));
+}
+
+export function kindOf(name: KindName): number {
+  return { oracle: Kind.ORACLE, ll: Kind.LL, 'll-fullscan': Kind.LL_FULLSCAN, tss: Kind.TSS, pstss: Kind.PSTSS, ps: Kind.PS }[name];
+}
