@@ -163,13 +163,29 @@ export class Region implements Disposable {
     this.#children.delete(c);
   }
 
-  /** Closes pools/rings opened through this region and unmaps it. */
+  #pins = 0;
+  #unmapPending: Ptr | null = null;
+  /** @internal a native call running off the main thread (koffi async) uses the mapping. */
+  pin(): void {
+    this.#pins++;
+  }
+  /** @internal that call returned; a deferred unmap happens now. */
+  unpin(): void {
+    if (--this.#pins === 0 && this.#unmapPending !== null) {
+      shmBinding().regionDetach(this.#unmapPending);
+      this.#unmapPending = null;
+    }
+  }
+
+  /** Closes pools/rings opened through this region and unmaps it (once no native wait that
+   * runs off the main thread still uses the mapping). */
   detach(): void {
     if (this.#handle === null) return;
     for (const c of [...this.#children]) c.close();
     this.#children.clear();
     this.#buffer = undefined;
-    shmBinding().regionDetach(this.#handle);
+    if (this.#pins > 0) this.#unmapPending = this.#handle;
+    else shmBinding().regionDetach(this.#handle);
     this.#handle = null;
   }
   /** Detaches and removes the file (manager side). */

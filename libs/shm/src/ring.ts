@@ -109,12 +109,50 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
   get count(): number {
     return shmBinding().ringCount(this.handle);
   }
-  /** Resolves with the count once the ring is non-empty (the wait runs on the libuv threadpool);
-   * 0 when woken by notify() with the ring still empty; rejects on timeout. */
-  wait(strategy: WaitStrategy, timeoutMs = -1): Promise<number> {
+  #pending = 0;
+  #closingHandle: Ptr | null = null;
+  #renotify: NodeJS.Timeout | undefined;
+  /** fp_ring_wait as a koffi async call (libuv threadpool). Keeps the handle and the mapping
+   * alive until the call returns, even if the ring is closed meanwhile. */
+  #waitAsync(strategy: number, timeoutNs: number, cb: (err: unknown, rc: number) => void): void {
     const h = this.handle;
+    this.#pending++;
+    this.region.pin();
+    shmBinding().ringWaitAsync(h, strategy, timeoutNs, (err, rc) => {
+      this.#pending--;
+      if (this.#closingHandle !== null) {
+        if (this.#pending === 0) this.#finalize();
+        this.region.unpin();
+        return;
+      }
+      this.region.unpin();
+      cb(err, rc);
+    });
+  }
+  /** Notifies until every async wait has returned (one may read the doorbell just after a
+   * notify and go back to sleep). */
+  #wakePending(h: Ptr): void {
+    shmBinding().ringNotify(h);
+    if (this.#pending === 0 || this.#renotify) return;
+    this.#renotify = setInterval(() => {
+      if (this.#pending === 0) {
+        clearInterval(this.#renotify);
+        this.#renotify = undefined;
+      } else shmBinding().ringNotify(h);
+    }, 10);
+  }
+  #finalize(): void {
+    clearInterval(this.#renotify);
+    this.#renotify = undefined;
+    shmBinding().ringClose(this.#closingHandle);
+    this.#closingHandle = null;
+  }
+
+  /** Resolves with the count once the ring is non-empty (the wait runs on the libuv threadpool);
+   * 0 when woken by notify() or close() with the ring still empty; rejects on timeout. */
+  wait(strategy: WaitStrategy, timeoutMs = -1): Promise<number> {
     return new Promise((resolve, reject) => {
-      shmBinding().ringWaitAsync(h, STRATEGIES[strategy], timeoutMs < 0 ? -1 : Math.round(timeoutMs * 1e6), (err, rc) => {
+      this.#waitAsync(STRATEGIES[strategy], timeoutMs < 0 ? -1 : Math.round(timeoutMs * 1e6), (err, rc) => {
         if (err) reject(err as Error);
         else if (rc < 0) reject(errorFor(rc, this.region.name, `wait on ring "${this.name}"`));
         else resolve(rc);
@@ -210,14 +248,14 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
         // koffi async call: fp_ring_wait runs on a libuv threadpool thread.
         rearm = () => {
           if (stopped) return;
-          b.ringWaitAsync(h, strategy, -1, (err, rc) => {
+          this.#waitAsync(strategy, -1, (err, rc) => {
             if (stopped) return;
             if (err) return void this.emit('error', err as Error);
             if (rc < 0) return void this.emit('error', errorFor(rc, this.region.name, `wait on ring "${this.name}"`));
             onWake();
           });
         };
-        teardown = () => b.ringNotify(h);
+        teardown = () => this.#wakePending(h);
         rearm();
       } else {
         if (integration !== 'pipe') throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}": integration must be pipe|async, got ${String(integration)}`);
@@ -284,7 +322,14 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
     const s = this.#stopListen;
     this.#stopListen = undefined;
     s?.();
-    shmBinding().ringClose(this.#h);
+    if (this.#pending > 0) {
+      // async waits still run: wake them (again until they have all returned: a wait may read
+      // the doorbell just after one notify) and free the handle when the last one is back
+      this.#closingHandle = this.#h;
+      this.#wakePending(this.#h);
+    } else {
+      shmBinding().ringClose(this.#h);
+    }
     this.#h = null;
     this.region.forget(this);
   }

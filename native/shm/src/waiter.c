@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 struct fp_waiter {
@@ -111,8 +112,20 @@ void fp_waiter_stop(struct fp_waiter *w)
 	atomic_store(&w->stop, 1);
 	atomic_store(&w->armed, 1);
 	fp__futex_wake(&w->armed, 1, 0);
-	fp_ring_notify(w->ring);
-	pthread_join(w->thread, NULL);
+	/* The thread may read the doorbell sequence just after a notify and sleep on the new value;
+	 * keep notifying until it has left. No periodic wake-ups while idle. */
+	for (;;) {
+		struct timespec ts;
+		fp_ring_notify(w->ring);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 10000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(w->thread, NULL, &ts) == 0)
+			break;
+	}
 	if (w->wfd >= 0)
 		close(w->wfd);
 	if (w->rfd >= 0 && !w->rfd_taken)
