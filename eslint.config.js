@@ -3,8 +3,12 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+/** The deliberately wrong imports that tools/workspace's test lints with this same config. */
+export const boundaryFixtures = { ignores: ['tools/boundary-fixtures/**'] };
+
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.nx/**', 'docs/**'] },
+  boundaryFixtures,
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -21,6 +25,7 @@ export default [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },

@@ -5,7 +5,7 @@ export type Cell = string | number | null | undefined;
 export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? '—' : String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e7 || a < 1e-3)) return v.toExponential(2);
+  if (a !== 0 && (a >= 1e12 || a < 1e-3)) return v.toExponential(2);
   if (Number.isInteger(v) || a >= 1000) return Math.round(v).toLocaleString('en-US');
   return v.toLocaleString('en-US', { maximumSignificantDigits: 4 });
 }
