@@ -47,15 +47,15 @@ export interface Captured { iface: number; dstIp4: number; dstPort: number; data
 function bind() {
   const lib = loadLibrary('fastpath_upf_dp');
   koffi.opaque('upf_dp');
-  const far = koffi.struct('upf_far', {
+  koffi.struct('upf_far', {
     seid: 'uint64_t', far_id: 'uint32_t', action: 'uint8_t', dst_iface: 'uint8_t', ohc_gtpu: 'uint8_t', qfi: 'uint8_t',
     teid: 'uint32_t', peer_ip4: 'uint32_t', peer_port: 'uint16_t', buffer_max: 'uint16_t', pdr_id: 'uint32_t',
   });
-  const qer = koffi.struct('upf_qer', { qer_id: 'uint32_t', gate_ul_closed: 'uint8_t', gate_dl_closed: 'uint8_t', reserved: 'uint16_t', mbr_ul_kbps: 'uint64_t', mbr_dl_kbps: 'uint64_t' });
-  const urr = koffi.struct('upf_urr', { seid: 'uint64_t', urr_id: 'uint32_t', reserved: 'uint32_t', volume_threshold: 'uint64_t' });
+  koffi.struct('upf_qer', { qer_id: 'uint32_t', gate_ul_closed: 'uint8_t', gate_dl_closed: 'uint8_t', reserved: 'uint16_t', mbr_ul_kbps: 'uint64_t', mbr_dl_kbps: 'uint64_t' });
+  koffi.struct('upf_urr', { seid: 'uint64_t', urr_id: 'uint32_t', reserved: 'uint32_t', volume_threshold: 'uint64_t' });
   const counts = koffi.struct('upf_urr_counts', { ul_bytes: 'uint64_t', dl_bytes: 'uint64_t', ul_pkts: 'uint64_t', dl_pkts: 'uint64_t', total_ul_bytes: 'uint64_t', total_dl_bytes: 'uint64_t' });
   const event = koffi.struct('upf_event', { type: 'uint32_t', id: 'uint32_t', seid: 'uint64_t', counts });
-  const stats = koffi.struct('upf_dp_stats', {
+  koffi.struct('upf_dp_stats', {
     rx_n3: 'uint64_t', rx_n6: 'uint64_t', tx_n3: 'uint64_t', tx_n6: 'uint64_t', buffered: 'uint64_t', flushed: 'uint64_t',
     echo_replies: 'uint64_t', events_lost: 'uint64_t', batches: 'uint64_t', lookups: 'uint64_t', dp_cpu_ns: 'uint64_t',
     drops: koffi.array('uint64_t', DROP_REASONS.length),

@@ -1,0 +1,2 @@
+import { fastpathVitest } from '../../vitest.preset.ts';
+export default fastpathVitest(import.meta.dirname, { serial: true, testTimeout: 60_000 });
