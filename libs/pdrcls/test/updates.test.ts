@@ -12,7 +12,7 @@ const missing = classbenchMissing();
 if (missing) console.warn(`skipping update-trace tests: ${missing}`);
 const KINDS: KindName[] = ['ll', 'tss', 'pstss', 'ps'];
 const CHUNK = 20_000;
-const SAMPLE = 1500;
+const SAMPLE = 1000;
 
 describe.skipIf(missing !== null)('update traces: insert/delete replay stays equal to the oracle', () => {
   for (const set of CLASSBENCH_SETS) {

@@ -39,16 +39,6 @@ void pc_free(struct pdrcls *cls, void *p, size_t size)
 	cls->bytes -= size;
 }
 
-uint64_t pc_random(struct pdrcls *cls)
-{
-	uint64_t x = cls->rng; /* xorshift64*: treap priorities need spread, not crypto */
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	cls->rng = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
 struct pdrcls *pdrcls_create(int kind)
 {
 	if (kind < 0 || kind >= PDRCLS_KIND_COUNT)
@@ -59,7 +49,6 @@ struct pdrcls *pdrcls_create(int kind)
 	cls->kind = kind;
 	cls->ops = kind_ops[kind];
 	cls->bytes = sizeof(*cls);
-	cls->rng = 0x9E3779B97F4A7C15ull;
 	if (idmap_init(cls, &cls->ids)) {
 		free(cls);
 		return NULL;

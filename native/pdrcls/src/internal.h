@@ -67,14 +67,12 @@ struct pdrcls {
 	struct idmap ids;
 	void *impl;
 	size_t bytes; /* every heap byte owned, kept by pc_alloc/pc_free */
-	uint64_t rng; /* xorshift state for randomised structures (treap priorities) */
 	_Atomic uint64_t probes, lookups;
 };
 
 void *pc_alloc(struct pdrcls *cls, size_t size);                  /* zeroed */
 void *pc_realloc(struct pdrcls *cls, void *p, size_t old, size_t size); /* new tail zeroed */
 void pc_free(struct pdrcls *cls, void *p, size_t size);
-uint64_t pc_random(struct pdrcls *cls);
 
 int idmap_init(struct pdrcls *cls, struct idmap *m);
 void idmap_fini(struct pdrcls *cls, struct idmap *m);

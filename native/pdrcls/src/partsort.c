@@ -3,7 +3,8 @@
  * A partition is a *sortable* rule set for a field order (a list of dimensions): at every
  * level of a multi-dimensional interval tree (MITree), the intervals of rules that share the
  * same intervals on the earlier fields are either equal or disjoint, so a key follows at
- * most one path and each level is one search in a balanced tree (a treap keyed by lo).
+ * most one path and each level is one search in a balanced sorted index of intervals
+ * (here a two-level blocked sorted array keyed by lo, see struct ps_node).
  *
  * Online insert tries partitions in order of best rank and takes the first where the rule
  * keeps the set sortable; otherwise it opens a new partition whose field order is the rule's
@@ -21,20 +22,32 @@
 
 #define LEAF_MAX 8 /* rules sharing all indexed intervals; more go to another partition */
 
+#define BLK_MAX 64 /* entries per block of a node's sorted interval index */
+
 struct ps_node;
 
 struct ps_item {
-	uint32_t lo, hi; /* interval on this level's dimension; disjoint from its siblings */
-	uint32_t prio;   /* treap heap priority */
-	struct ps_item *l, *r;
 	struct ps_node *sub;      /* next level, or NULL when this item holds rules */
 	struct pdr_entry **rules; /* sorted by rank; identical on all indexed dimensions */
 	uint32_t n, cap;
 };
 
+/* One block of a node's index: `n` disjoint intervals sorted by lo, stored as three
+ * parallel arrays (lo[cap], hi[cap], it[cap]) in one allocation so that a binary search
+ * touches only the compact lo[] array. */
+struct ps_blk {
+	uint32_t n, cap;
+	uint32_t data[]; /* lo[cap] hi[cap] then it[cap] (8-byte aligned: cap is even or 1 -> padded) */
+};
+
+/* The intervals of one tree level below one parent: a two-level blocked sorted array.
+ * first[i] = lo of block i's first entry. Lookup = binary search in first[] then in one
+ * block (a few cache lines, unlike a pointer-chasing tree); insert/delete shift at most
+ * BLK_MAX entries plus the small block directory. */
 struct ps_node {
-	struct ps_item *root;
-	uint32_t count;
+	uint32_t count, nblk, capblk;
+	uint32_t *first;
+	struct ps_blk **blk;
 };
 
 struct partition {
@@ -50,95 +63,213 @@ struct ps {
 	size_t n, cap;
 };
 
-/* ---- treap of disjoint intervals keyed by lo ---- */
+/* ---- blocked sorted interval index ---- */
 
-/* The item with the largest lo <= x (the only one that can contain x). */
-static inline struct ps_item *pred(struct ps_item *t, uint32_t x)
+static inline size_t blk_bytes(uint32_t cap)
 {
-	struct ps_item *best = NULL;
-	while (t) {
-		if (t->lo <= x) {
-			best = t;
-			t = t->r;
-		} else {
-			t = t->l;
-		}
-	}
-	return best;
+	size_t lohi = (size_t)cap * 2 * sizeof(uint32_t);
+	lohi = (lohi + 7) & ~(size_t)7;
+	return sizeof(struct ps_blk) + lohi + (size_t)cap * sizeof(struct ps_item *);
+}
+static inline uint32_t *blk_lo(const struct ps_blk *b) { return (uint32_t *)b->data; }
+static inline uint32_t *blk_hi(const struct ps_blk *b) { return (uint32_t *)b->data + b->cap; }
+static inline struct ps_item **blk_it(const struct ps_blk *b)
+{
+	size_t lohi = ((size_t)b->cap * 2 * sizeof(uint32_t) + 7) & ~(size_t)7;
+	return (struct ps_item **)((char *)b->data + lohi);
 }
 
-static struct ps_item *treap_insert(struct ps_item *t, struct ps_item *it)
+struct ps_pos {
+	uint32_t b, i; /* block, index in block */
+};
+
+/* Position of the entry with the largest lo <= x; false when every lo > x (or empty). */
+static inline bool node_pred(const struct ps_node *nd, uint32_t x, struct ps_pos *pos)
 {
-	if (!t)
-		return it;
-	if (it->lo < t->lo) {
-		t->l = treap_insert(t->l, it);
-		if (t->l->prio > t->prio) {
-			struct ps_item *l = t->l;
-			t->l = l->r;
-			l->r = t;
-			return l;
-		}
-	} else {
-		t->r = treap_insert(t->r, it);
-		if (t->r->prio > t->prio) {
-			struct ps_item *r = t->r;
-			t->r = r->l;
-			r->l = t;
-			return r;
-		}
+	uint32_t nb = nd->nblk;
+	if (nb == 0 || x < nd->first[0])
+		return false;
+	uint32_t a = 0, c = nb;
+	while (c - a > 1) {
+		uint32_t m = (a + c) / 2;
+		if (nd->first[m] <= x)
+			a = m;
+		else
+			c = m;
 	}
-	return t;
+	const struct ps_blk *b = nd->blk[a];
+	const uint32_t *lo = blk_lo(b);
+	uint32_t i = 0, j = b->n;
+	while (j - i > 1) {
+		uint32_t m = (i + j) / 2;
+		if (lo[m] <= x)
+			i = m;
+		else
+			j = m;
+	}
+	pos->b = a;
+	pos->i = i;
+	return true;
 }
 
-static struct ps_item *treap_merge(struct ps_item *a, struct ps_item *b)
+/* The item whose interval contains x, or NULL. */
+static inline struct ps_item *node_find(const struct ps_node *nd, uint32_t x)
 {
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	if (a->prio > b->prio) {
-		a->r = treap_merge(a->r, b);
-		return a;
-	}
-	b->l = treap_merge(a, b->l);
+	struct ps_pos p;
+	if (!node_pred(nd, x, &p))
+		return NULL;
+	const struct ps_blk *b = nd->blk[p.b];
+	return blk_hi(b)[p.i] >= x ? blk_it(b)[p.i] : NULL;
+}
+
+static struct ps_blk *blk_new(struct pdrcls *cls, uint32_t cap)
+{
+	struct ps_blk *b = pc_alloc(cls, blk_bytes(cap));
+	if (b)
+		b->cap = cap;
 	return b;
 }
 
-static struct ps_item *treap_delete(struct ps_item *t, uint32_t lo)
+/* Copies entries [from, from+n) of src into dst at `at` (dst has room). */
+static void blk_copy(struct ps_blk *dst, uint32_t at, const struct ps_blk *src, uint32_t from, uint32_t n)
 {
-	if (t->lo == lo)
-		return treap_merge(t->l, t->r);
-	if (lo < t->lo)
-		t->l = treap_delete(t->l, lo);
-	else
-		t->r = treap_delete(t->r, lo);
-	return t;
+	memcpy(blk_lo(dst) + at, blk_lo(src) + from, n * sizeof(uint32_t));
+	memcpy(blk_hi(dst) + at, blk_hi(src) + from, n * sizeof(uint32_t));
+	memcpy(blk_it(dst) + at, blk_it(src) + from, n * sizeof(struct ps_item *));
 }
+
+static int dir_insert(struct pdrcls *cls, struct ps_node *nd, uint32_t at, struct ps_blk *b)
+{
+	if (nd->nblk == nd->capblk) {
+		uint32_t nc = nd->capblk ? nd->capblk * 2 : 1;
+		uint32_t *f = pc_alloc(cls, nc * sizeof(*f));
+		struct ps_blk **bl = pc_alloc(cls, nc * sizeof(*bl));
+		if (!f || !bl) {
+			pc_free(cls, f, nc * sizeof(*f));
+			pc_free(cls, bl, nc * sizeof(*bl));
+			return PDRCLS_ENOMEM;
+		}
+		if (nd->nblk) { /* memcpy from NULL is undefined even for 0 bytes */
+			memcpy(f, nd->first, nd->nblk * sizeof(*f));
+			memcpy(bl, nd->blk, nd->nblk * sizeof(*bl));
+		}
+		pc_free(cls, nd->first, nd->capblk * sizeof(*f));
+		pc_free(cls, nd->blk, nd->capblk * sizeof(*bl));
+		nd->first = f;
+		nd->blk = bl;
+		nd->capblk = nc;
+	}
+	memmove(&nd->first[at + 1], &nd->first[at], (nd->nblk - at) * sizeof(*nd->first));
+	memmove(&nd->blk[at + 1], &nd->blk[at], (nd->nblk - at) * sizeof(*nd->blk));
+	nd->first[at] = blk_lo(b)[0];
+	nd->blk[at] = b;
+	nd->nblk++;
+	return 0;
+}
+
+/* Adds interval [lo, hi] -> it; the caller guarantees it is disjoint from the others. */
+static int node_add(struct pdrcls *cls, struct ps_node *nd, uint32_t lo, uint32_t hi, struct ps_item *it)
+{
+	if (nd->nblk == 0) {
+		struct ps_blk *b = blk_new(cls, 1);
+		if (!b)
+			return PDRCLS_ENOMEM;
+		b->n = 1;
+		blk_lo(b)[0] = lo;
+		blk_hi(b)[0] = hi;
+		blk_it(b)[0] = it;
+		if (dir_insert(cls, nd, 0, b)) {
+			pc_free(cls, b, blk_bytes(1));
+			return PDRCLS_ENOMEM;
+		}
+		nd->count = 1;
+		return 0;
+	}
+	struct ps_pos p;
+	uint32_t bi = node_pred(nd, lo, &p) ? p.b : 0;
+	struct ps_blk *b = nd->blk[bi];
+	if (b->n == BLK_MAX) { /* split the full block in halves */
+		struct ps_blk *r = blk_new(cls, BLK_MAX);
+		if (!r)
+			return PDRCLS_ENOMEM;
+		uint32_t half = BLK_MAX / 2;
+		blk_copy(r, 0, b, half, BLK_MAX - half);
+		r->n = BLK_MAX - half;
+		if (dir_insert(cls, nd, bi + 1, r)) {
+			pc_free(cls, r, blk_bytes(BLK_MAX));
+			return PDRCLS_ENOMEM;
+		}
+		b->n = half;
+		if (lo >= blk_lo(r)[0]) {
+			bi++;
+			b = r;
+		}
+	} else if (b->n == b->cap) { /* grow the block (capacities 1, 2, 4 .. BLK_MAX) */
+		uint32_t nc = b->cap * 2 > BLK_MAX ? BLK_MAX : b->cap * 2;
+		struct ps_blk *g = blk_new(cls, nc);
+		if (!g)
+			return PDRCLS_ENOMEM;
+		blk_copy(g, 0, b, 0, b->n);
+		g->n = b->n;
+		pc_free(cls, b, blk_bytes(b->cap));
+		nd->blk[bi] = b = g;
+	}
+	uint32_t i = 0;
+	while (i < b->n && blk_lo(b)[i] < lo)
+		i++;
+	uint32_t tail = b->n - i;
+	memmove(blk_lo(b) + i + 1, blk_lo(b) + i, tail * sizeof(uint32_t));
+	memmove(blk_hi(b) + i + 1, blk_hi(b) + i, tail * sizeof(uint32_t));
+	memmove(blk_it(b) + i + 1, blk_it(b) + i, tail * sizeof(struct ps_item *));
+	blk_lo(b)[i] = lo;
+	blk_hi(b)[i] = hi;
+	blk_it(b)[i] = it;
+	b->n++;
+	nd->first[bi] = blk_lo(b)[0];
+	nd->count++;
+	return 0;
+}
+
+/* Removes the entry whose lo is exactly `lo` (it must exist). Never allocates. */
+static void node_del(struct pdrcls *cls, struct ps_node *nd, uint32_t lo)
+{
+	struct ps_pos p = { 0, 0 };
+	node_pred(nd, lo, &p);
+	struct ps_blk *b = nd->blk[p.b];
+	uint32_t tail = b->n - p.i - 1;
+	memmove(blk_lo(b) + p.i, blk_lo(b) + p.i + 1, tail * sizeof(uint32_t));
+	memmove(blk_hi(b) + p.i, blk_hi(b) + p.i + 1, tail * sizeof(uint32_t));
+	memmove(blk_it(b) + p.i, blk_it(b) + p.i + 1, tail * sizeof(struct ps_item *));
+	b->n--;
+	nd->count--;
+	if (b->n > 0) {
+		nd->first[p.b] = blk_lo(b)[0];
+		return;
+	}
+	pc_free(cls, b, blk_bytes(b->cap));
+	nd->nblk--;
+	memmove(&nd->first[p.b], &nd->first[p.b + 1], (nd->nblk - p.b) * sizeof(*nd->first));
+	memmove(&nd->blk[p.b], &nd->blk[p.b + 1], (nd->nblk - p.b) * sizeof(*nd->blk));
+}
+
+/* Frees a node's index (not the items it points to). */
+static void node_fini(struct pdrcls *cls, struct ps_node *nd)
+{
+	for (uint32_t i = 0; i < nd->nblk; i++)
+		pc_free(cls, nd->blk[i], blk_bytes(nd->blk[i]->cap));
+	pc_free(cls, nd->first, nd->capblk * sizeof(*nd->first));
+	pc_free(cls, nd->blk, nd->capblk * sizeof(*nd->blk));
+	memset(nd, 0, sizeof(*nd));
+}
+
+/* The only item of a one-entry node. */
+static inline struct ps_item *node_only(const struct ps_node *nd) { return blk_it(nd->blk[0])[0]; }
 
 /* ---- allocation helpers ---- */
 
-static struct ps_item *new_item(struct pdrcls *cls, uint32_t lo, uint32_t hi)
+static struct ps_item *new_item(struct pdrcls *cls)
 {
-	struct ps_item *it = pc_alloc(cls, sizeof(*it));
-	if (it) {
-		it->lo = lo;
-		it->hi = hi;
-		it->prio = (uint32_t)pc_random(cls);
-	}
-	return it;
-}
-
-static void node_add(struct ps_node *n, struct ps_item *it)
-{
-	n->root = treap_insert(n->root, it);
-	n->count++;
-}
-
-static void free_item(struct pdrcls *cls, struct ps_item *it)
-{
-	pc_free(cls, it->rules, it->cap * sizeof(*it->rules));
-	pc_free(cls, it, sizeof(*it));
+	return pc_alloc(cls, sizeof(struct ps_item));
 }
 
 static int rules_add(struct pdrcls *cls, struct ps_item *it, struct pdr_entry *e)
@@ -165,6 +296,27 @@ static int rules_add(struct pdrcls *cls, struct ps_item *it, struct pdr_entry *e
 
 enum { FITS = 0, NO_FIT = 1 };
 
+static void free_item(struct pdrcls *cls, struct ps_item *it);
+
+/* Frees a node, its index and every item below it. */
+static void free_node(struct pdrcls *cls, struct ps_node *nd)
+{
+	for (uint32_t i = 0; i < nd->nblk; i++)
+		for (uint32_t j = 0; j < nd->blk[i]->n; j++)
+			free_item(cls, blk_it(nd->blk[i])[j]);
+	node_fini(cls, nd);
+}
+
+static void free_item(struct pdrcls *cls, struct ps_item *it)
+{
+	if (it->sub) {
+		free_node(cls, it->sub);
+		pc_free(cls, it->sub, sizeof(struct ps_node));
+	}
+	pc_free(cls, it->rules, it->cap * sizeof(*it->rules));
+	pc_free(cls, it, sizeof(*it));
+}
+
 /* Inserts e if the partition stays sortable: returns FITS, NO_FIT (partition unchanged) or
  * PDRCLS_ENOMEM (partition unchanged). Every check happens before the single mutation. */
 static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
@@ -173,19 +325,21 @@ static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry
 	for (unsigned lvl = 0;; lvl++) {
 		int d = p->order[lvl];
 		uint32_t lo = e->nlo[d], hi = e->nhi[d];
-		struct ps_item *it = pred(node->root, hi);
-		if (!it || it->hi < lo) { /* disjoint from every sibling: a new branch */
-			struct ps_item *ni = new_item(cls, lo, hi);
-			if (!ni || rules_add(cls, ni, e)) {
+		struct ps_pos pos;
+		bool has = node_pred(node, hi, &pos);
+		const struct ps_blk *b = has ? node->blk[pos.b] : NULL;
+		if (!has || blk_hi(b)[pos.i] < lo) { /* disjoint from every sibling: a new branch */
+			struct ps_item *ni = new_item(cls);
+			if (!ni || rules_add(cls, ni, e) || node_add(cls, node, lo, hi, ni)) {
 				if (ni)
 					free_item(cls, ni);
 				return PDRCLS_ENOMEM;
 			}
-			node_add(node, ni);
 			return FITS;
 		}
-		if (it->lo != lo || it->hi != hi)
+		if (blk_lo(b)[pos.i] != lo || blk_hi(b)[pos.i] != hi)
 			return NO_FIT; /* overlapping but unequal: not sortable here */
+		struct ps_item *it = blk_it(b)[pos.i];
 		if (it->sub) {
 			node = it->sub;
 			continue;
@@ -204,21 +358,25 @@ static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry
 		int d2 = p->order[l2];
 		if (e->nlo[d2] <= q->nhi[d2] && q->nlo[d2] <= e->nhi[d2])
 			return NO_FIT;
-		/* split: a chain of single-item nodes down to level l2, where q's list and e part */
+		/* split: a chain of single-entry nodes down to level l2, where q's list and e part */
 		struct ps_node *nodes[PDR_DIMS] = { 0 };
-		struct ps_item *items[PDR_DIMS + 1] = { 0 };
+		struct ps_item *items[PDR_DIMS] = { 0 };
 		unsigned cnt = l2 - lvl; /* nodes at levels lvl+1 .. l2 */
-		bool ok = true;
+		struct ps_item *mine = new_item(cls);
+		bool ok = mine && rules_add(cls, mine, e) == 0;
 		for (unsigned i = 0; i < cnt && ok; i++) {
 			int dd = p->order[lvl + 1 + i];
 			nodes[i] = pc_alloc(cls, sizeof(struct ps_node));
-			items[i] = new_item(cls, q->nlo[dd], q->nhi[dd]);
-			ok = nodes[i] && items[i];
+			items[i] = new_item(cls);
+			ok = nodes[i] && items[i] && node_add(cls, nodes[i], q->nlo[dd], q->nhi[dd], items[i]) == 0;
 		}
-		struct ps_item *mine = ok ? new_item(cls, e->nlo[d2], e->nhi[d2]) : NULL;
-		if (!mine || rules_add(cls, mine, e)) {
+		ok = ok && node_add(cls, nodes[cnt - 1], e->nlo[d2], e->nhi[d2], mine) == 0;
+		if (!ok) {
 			for (unsigned i = 0; i < cnt; i++) {
-				pc_free(cls, nodes[i], sizeof(struct ps_node));
+				if (nodes[i]) {
+					node_fini(cls, nodes[i]);
+					pc_free(cls, nodes[i], sizeof(struct ps_node));
+				}
 				if (items[i])
 					free_item(cls, items[i]);
 			}
@@ -226,19 +384,15 @@ static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry
 				free_item(cls, mine);
 			return PDRCLS_ENOMEM;
 		}
-		for (unsigned i = 0; i < cnt; i++) {
-			node_add(nodes[i], items[i]);
-			if (i + 1 < cnt)
-				items[i]->sub = nodes[i + 1];
-		}
-		/* the last chain item takes over q's rule list; e gets its own sibling */
+		for (unsigned i = 0; i + 1 < cnt; i++)
+			items[i]->sub = nodes[i + 1];
+		/* the last chain item takes over q's rule list; e has its own sibling */
 		struct ps_item *last = items[cnt - 1];
 		last->rules = it->rules;
 		last->n = it->n;
 		last->cap = it->cap;
 		it->rules = NULL;
 		it->n = it->cap = 0;
-		node_add(nodes[cnt - 1], mine);
 		it->sub = nodes[0];
 		return FITS;
 	}
@@ -251,7 +405,7 @@ static void part_remove(struct pdrcls *cls, struct partition *p, struct pdr_entr
 	struct ps_node *node = &p->root;
 	unsigned lvl = 0;
 	for (;;) {
-		struct ps_item *it = pred(node->root, e->nlo[p->order[lvl]]);
+		struct ps_item *it = node_find(node, e->nlo[p->order[lvl]]);
 		nodes[lvl] = node;
 		items[lvl] = it;
 		if (!it->sub)
@@ -268,17 +422,18 @@ static void part_remove(struct pdrcls *cls, struct partition *p, struct pdr_entr
 		return;
 	/* the item is empty: unlink it, then any node (and its parent item) left empty */
 	for (;;) {
-		nodes[lvl]->root = treap_delete(nodes[lvl]->root, items[lvl]->lo);
-		nodes[lvl]->count--;
+		node_del(cls, nodes[lvl], e->nlo[p->order[lvl]]);
+		items[lvl]->sub = NULL; /* its node (if any) was freed below */
 		free_item(cls, items[lvl]);
 		if (lvl == 0 || nodes[lvl]->count > 0)
 			break;
+		node_fini(cls, nodes[lvl]);
 		pc_free(cls, nodes[lvl], sizeof(struct ps_node));
 		lvl--;
 	}
 	/* re-compress: a non-root node left with one rule-list item folds into its parent item */
-	while (lvl > 0 && nodes[lvl]->count == 1 && !nodes[lvl]->root->sub) {
-		struct ps_item *child = nodes[lvl]->root, *parent = items[lvl - 1];
+	while (lvl > 0 && nodes[lvl]->count == 1 && !node_only(nodes[lvl])->sub) {
+		struct ps_item *child = node_only(nodes[lvl]), *parent = items[lvl - 1];
 		parent->sub = NULL;
 		parent->rules = child->rules;
 		parent->n = child->n;
@@ -286,6 +441,7 @@ static void part_remove(struct pdrcls *cls, struct partition *p, struct pdr_entr
 		child->rules = NULL;
 		child->cap = 0;
 		free_item(cls, child);
+		node_fini(cls, nodes[lvl]);
 		pc_free(cls, nodes[lvl], sizeof(struct ps_node));
 		lvl--;
 	}
@@ -295,9 +451,8 @@ static inline const struct pdr_entry *part_find(const struct partition *p, const
 {
 	const struct ps_node *node = &p->root;
 	for (unsigned lvl = 0;; lvl++) {
-		uint32_t x = k[p->order[lvl]];
-		const struct ps_item *it = pred(node->root, x);
-		if (!it || it->hi < x)
+		const struct ps_item *it = node_find(node, k[p->order[lvl]]);
+		if (!it)
 			return NULL;
 		if (it->sub) {
 			node = it->sub;
@@ -310,19 +465,6 @@ static inline const struct pdr_entry *part_find(const struct partition *p, const
 	}
 }
 
-static void free_subtree(struct pdrcls *cls, struct ps_item *it)
-{
-	if (!it)
-		return;
-	free_subtree(cls, it->l);
-	free_subtree(cls, it->r);
-	if (it->sub) {
-		free_subtree(cls, it->sub->root);
-		pc_free(cls, it->sub, sizeof(struct ps_node));
-	}
-	free_item(cls, it);
-}
-
 /* ---- the classifier: partitions in best-rank order ---- */
 
 static int ps_init(struct pdrcls *cls)
@@ -333,7 +475,7 @@ static int ps_init(struct pdrcls *cls)
 
 static void part_free(struct pdrcls *cls, struct partition *p)
 {
-	free_subtree(cls, p->root.root);
+	free_node(cls, &p->root);
 	rankheap_fini(cls, &p->heap);
 	pc_free(cls, p, sizeof(*p));
 }

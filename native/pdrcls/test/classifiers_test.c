@@ -244,6 +244,53 @@ static void test_identical_rules(void)
 	pdrcls_destroy(ps);
 }
 
+/* Thousands of disjoint exact addresses: large index nodes that split blocks on insert
+ * and drop blocks on delete (PartitionSort's per-level index), checked against the oracle. */
+static void test_large_nodes(void)
+{
+	enum { N = 5000 };
+	struct pdrcls *o = pdrcls_create(PDRCLS_ORACLE), *ps = pdrcls_create(PDRCLS_PS);
+	static struct pdr_rule r[N];
+	static struct pdr_key k[2 * N];
+	static uint32_t a[2 * N], b[2 * N];
+	rng_state = 99;
+	for (uint32_t i = 0; i < N; i++) {
+		pdr_rule_init_any(&r[i]);
+		r[i].lo[0] = r[i].hi[0] = (i * 2654435761u) | 1; /* distinct odd values */
+		if (i % 3 == 0) {
+			r[i].lo[3] = 100 + i % 7;
+			r[i].hi[3] = 200;
+		}
+		r[i].precedence = rnd_below(1000);
+		r[i].pdr_id = i;
+	}
+	for (uint32_t i = 0; i < N; i++) { /* insert in a scrambled order */
+		uint32_t j = (i * 7919) % N;
+		CHECK_EQ(pdrcls_insert(o, &r[j]), 0);
+		CHECK_EQ(pdrcls_insert(ps, &r[j]), 0);
+	}
+	for (int round = 0; round < 2; round++) {
+		for (uint32_t i = 0; i < 2 * N; i++) {
+			memset(&k[i], 0, sizeof(k[i]));
+			k[i].v[0] = i < N ? r[i].lo[0] : r[i - N].lo[0] + 1; /* hits and near misses */
+			k[i].v[3] = 150 + rnd_below(100);
+		}
+		CHECK_EQ(pdrcls_classify_batch(o, k, 2 * N, a, NULL), pdrcls_classify_batch(ps, k, 2 * N, b, NULL));
+		for (uint32_t i = 0; i < 2 * N; i++)
+			CHECK_EQ(a[i], b[i]);
+		for (uint32_t i = round; i < N; i += 2) { /* delete half, then the rest */
+			CHECK_EQ(pdrcls_delete(o, i), 0);
+			CHECK_EQ(pdrcls_delete(ps, i), 0);
+		}
+	}
+	struct pdrcls_stats st;
+	pdrcls_stats(ps, &st);
+	CHECK_EQ(st.rules, 0);
+	CHECK_EQ(st.tables, 0);
+	pdrcls_destroy(o);
+	pdrcls_destroy(ps);
+}
+
 static void test_bench_helpers(void)
 {
 	struct pdrcls *c = pdrcls_create(PDRCLS_PS);
@@ -273,6 +320,7 @@ int main(void)
 	test_errors();
 	test_identical_rules();
 	test_bench_helpers();
+	test_large_nodes();
 	test_random(1, 60);
 	test_random(2, 300);
 	test_random(3, 1500);
