@@ -1,6 +1,7 @@
 // SPROXY in one process: real sockhash, real SK_MSG program, real TCP loopback sockets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BpfUsageError, CreditTransport, DescFlag, SproxyManager, type Received } from '../src/index.ts';
+import { createRegistry } from '@fastpath/metrics';
+import { BpfUsageError, CreditTransport, DescFlag, SproxyManager, exportSproxyMetrics, type Received } from '../src/index.ts';
 import { isRoot, loadedPrograms, notRootReason, until } from './helpers.ts';
 
 describe.skipIf(!isRoot)(`SPROXY descriptor routing (${isRoot ? 'root' : notRootReason})`, () => {
@@ -78,6 +79,28 @@ describe.skipIf(!isRoot)(`SPROXY descriptor routing (${isRoot ? 'root' : notRoot
     await expect(m.createFunctionSocket({ instance: 0, chain: 1, function: 1 })).rejects.toBeInstanceOf(BpfUsageError);
     await expect(m.createFunctionSocket({ instance: 0xffffffff, chain: 1, function: 1 })).rejects.toThrow(/dead-letter/);
     await expect(m.createFunctionSocket({ instance: 5, chain: 70000, function: 1 })).rejects.toThrow(/u16/);
+  });
+
+  it('exports its per-CPU counters as Prometheus metrics', async () => {
+    const reg = createRegistry('fastpath_test_');
+    exportSproxyMetrics(reg, m);
+    const text = await reg.metrics();
+    const want = m.metrics().find((r) => r.chain === 2 && r.function === 1)!;
+    expect(want.delivered).toBe(300n);
+    expect(text).toContain('fastpath_sproxy_delivered_total{chain="2",function="1"} 300');
+    expect(text).toContain('fastpath_sproxy_received_total{chain="2",function="2"} 200');
+    expect(text).toContain('fastpath_sproxy_dead_lettered_total{chain="5",function="1"} 1');
+    expect(text).toMatch(/fastpath_sproxy_dropped_total\{chain="3",function="1"\} 2/);
+  });
+
+  it('groups a run of same-target descriptors into one verdict but still counts each', async () => {
+    const s = await fn(141, 6, 1);
+    const r = await fn(142, 6, 2);
+    s.t.sendBatch(142, Array.from({ length: 1000 }, (_, i) => BigInt(i)));
+    await until(() => r.got.length === 1000);
+    expect(r.got.map((d) => Number(d.object))).toEqual([...Array(1000).keys()]);
+    expect(r.got.every((d) => d.from === 141)).toBe(true);
+    expect(m.metrics().find((x) => x.chain === 6 && x.function === 1)?.delivered).toBe(1000n);
   });
 
   it('is loaded while running (checked with bpftool)', () => {
