@@ -1,0 +1,160 @@
+// CPU by kernel component. `perf record -e cpu-clock -a -g` samples every CPU at a fixed rate
+// of CPU time (this VM exposes no hardware cycle counter), so a sample's period is CPU
+// nanoseconds: at a constant clock, CPU time is cycles / frequency, and the shares and
+// per-packet ratios between datapaths are the same as the dissertation's cycles-per-packet.
+// Each sample is attributed to ONE family: walking its call chain from the leaf towards the
+// root, the first frame that belongs to a family wins (a memcpy under tcp_recvmsg is TCP's,
+// nf_hook_slow under br_forward is netfilter's). Samples with no network frame and not from
+// the benchmark's own processes are other tenants of this shared machine and are excluded.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../exec.ts';
+
+export const FAMILIES: { name: string; re: RegExp }[] = [
+  { name: 'ebpf', re: /^(bpf_|___bpf|__bpf|cls_bpf|tcf_bpf|skb_do_redirect|bpf_prog_)/ },
+  {
+    name: 'netfilter',
+    re: /^(nf_|nft_|__nf_|ipt_|xt_|iptable_|ipv4_conntrack|ipv4_confirm|br_nf_|ebt_|hash_ip|hash_net|ip_set_|set_match|__nft|conntrack_|tcp_packet|nf_ct_|nf_nat|masquerade)/,
+  },
+  { name: 'bridge', re: /^(br_|__br_|nbp_)/ },
+  {
+    name: 'vxlan',
+    re: /^(vxlan_|udp_tunnel|iptunnel_|__iptunnel|ip_tunnel_|udp4_gro|udp_gro|__udp4_lib|udp_rcv|udp_queue_rcv|udp_unicast_rcv|__udp_enqueue|dst_cache_|ip_md_tunnel|udp4_lib|skb_udp_tunnel)/,
+  },
+  { name: 'veth', re: /^(veth_|__veth)/ },
+  {
+    name: 'ip/fib',
+    re: /^(fib_|fib4_|ip_forward|ip_route|ip_rcv|ip_list_rcv|ip_sublist_rcv|ip_local_deliver|ip_protocol_deliver|ip_output|ip_finish_output|__ip_finish_output|ip_local_out|__ip_local_out|ip_queue_xmit|__ip_queue_xmit|ip_send_check|neigh_|__neigh|arp_|rt_|ipv4_dst|ipv4_mtu|dst_|ip_skb_dst|ip_build_and_send|inet_gro|inet_gso|ip4_|l3mdev|ip_rcv_core|ip_mkroute|__mkroute|ip_skb_dst_mtu)/,
+  },
+  {
+    name: 'tcp',
+    re: /^(tcp_|__tcp|tcp4_|inet_|__inet|sock_|sk_|__sk_|skb_copy_datagram|lock_sock|release_sock|__release_sock|__sys_sendto|__sys_recvfrom|__x64_sys_(sendto|recvfrom|read|write)|ksys_(read|write)|inet6_|__sock)/,
+  },
+  {
+    name: 'netdev/skb',
+    re: /^(__dev_queue_xmit|dev_queue_xmit|dev_hard_start_xmit|netif_|__netif|net_rx_action|napi_|__napi|process_backlog|gro_|dev_gro|__skb_|skb_|kfree_skb|__kfree_skb|consume_skb|__alloc_skb|alloc_skb|validate_xmit|sch_direct|__qdisc|qdisc_|pfifo|dev_|__dev_|eth_type_trans|do_softirq|__do_softirq|handle_softirqs|__local_bh_enable_ip|sch_handle|tcf_classify|kmalloc_reserve|page_pool|__build_skb|build_skb|napi_)/,
+  },
+];
+
+const OWN = /^(iperf3|tcprr|nginx|ab)$/;
+/** Softirq work runs in these threads when not in our processes' context. */
+const KERNEL_NET_THREADS = /^(ksoftirqd|swapper)/;
+
+export interface Attribution {
+  /** CPU nanoseconds per family (plus 'other' = syscalls, scheduler, user space of our tools). */
+  ns: Record<string, number>;
+  /** Total attributed CPU ns. */
+  totalNs: number;
+  samples: number;
+  /** Samples dropped as other tenants' work (not our tools, not softirq threads doing networking). */
+  excludedSamples: number;
+  /** Top leaf-nearest family frames, for the report's "why". */
+  topSymbols: { sym: string; family: string; ns: number }[];
+}
+
+export interface Sample {
+  comm: string;
+  period: number;
+  frames: string[];
+}
+
+/** Parses `perf script -F comm,period,ip,sym` output. */
+export function parsePerfScript(text: string): Sample[] {
+  const out: Sample[] = [];
+  let cur: Sample | null = null;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    if (!/^\s/.test(line)) {
+      const m = /^(.*?)\s+(\d+)\s*$/.exec(line.trimEnd());
+      cur = { comm: m ? m[1].trim() : line.trim(), period: m ? Number(m[2]) : 0, frames: [] };
+      out.push(cur);
+    } else if (cur) {
+      const m = /^\s+[0-9a-f]+\s+(\S+)/.exec(line);
+      if (m) cur.frames.push(m[1].replace(/\+0x[0-9a-f]+$/, '').replace(/\.(isra|constprop|part|cold)\.\d+$/, ''));
+    }
+  }
+  return out;
+}
+
+export function familyOf(sym: string): string | null {
+  for (const f of FAMILIES) if (f.re.test(sym)) return f.name;
+  return null;
+}
+
+export function attribute(samples: Sample[]): Attribution {
+  const ns: Record<string, number> = Object.fromEntries([...FAMILIES.map((f) => [f.name, 0]), ['other', 0]]);
+  const syms = new Map<string, { family: string; ns: number }>();
+  let total = 0;
+  let n = 0;
+  let excluded = 0;
+  for (const s of samples) {
+    const comm = s.comm.replace(/\/\d+$/, '');
+    let fam: string | null = null;
+    let sym = '';
+    for (const f of s.frames) {
+      fam = familyOf(f);
+      if (fam) {
+        sym = f;
+        break;
+      }
+    }
+    // Other tenants' processes are excluded even when they do networking of their own.
+    const ours = OWN.test(comm) || (fam !== null && KERNEL_NET_THREADS.test(comm));
+    if (!ours) {
+      excluded++;
+      continue;
+    }
+    fam ??= 'other';
+    ns[fam] += s.period;
+    total += s.period;
+    n++;
+    if (sym) {
+      const e = syms.get(sym) ?? { family: fam, ns: 0 };
+      e.ns += s.period;
+      syms.set(sym, e);
+    }
+  }
+  const topSymbols = [...syms.entries()]
+    .map(([sym, v]) => ({ sym, ...v }))
+    .sort((a, b) => b.ns - a.ns)
+    .slice(0, 15);
+  return { ns, totalNs: total, samples: n, excludedSamples: excluded, topSymbols };
+}
+
+/**
+ * Starts `workload`, waits `warmMs` so it is in steady state, samples all CPUs for `seconds`
+ * and calls `mark` right before and after the window (interface counters for normalising).
+ * The workload must run for at least warm + seconds.
+ */
+export async function profile<T, M>(
+  seconds: number,
+  workload: () => Promise<T>,
+  mark: () => Promise<M>,
+  opts: { warmMs?: number; hz?: number } = {},
+): Promise<{ attribution: Attribution; result: T; before: M; after: M; windowS: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'cni-perf-'));
+  const file = join(dir, 'perf.data');
+  try {
+    const work = workload();
+    work.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    await new Promise((r) => setTimeout(r, opts.warmMs ?? 500));
+    const before = await mark();
+    const t0 = performance.now();
+    const rec = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', String(opts.hz ?? 999), '-a', '-g', '-o', file, '--', 'sleep', String(seconds)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    rec.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number>((r) => rec.once('exit', (c) => r(c ?? 1)));
+    const windowS = (performance.now() - t0) / 1000;
+    const after = await mark();
+    const result = await work;
+    if (code !== 0) throw new Error(`perf record failed (${code}): ${err.trim()} — is linux-perf installed and are we root?`);
+    const script = await run(['perf', 'script', '-i', file, '-F', 'comm,period,ip,sym'], { timeoutMs: 120_000 });
+    return { attribution: attribute(parsePerfScript(script.stdout)), result, before, after, windowS };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,34 @@
+// TCP stream throughput with iperf3 (one stream, default 128 KiB writes), repeated.
+import { summarize, type Summary } from '@fastpath/bench';
+import { inNs } from '../exec.ts';
+import { PORTS } from '../lab/addressing.ts';
+import type { Pod } from '../lab/lab.ts';
+
+export interface StreamRun {
+  gbps: number;
+  retransmits: number;
+  bytes: number;
+  seconds: number;
+}
+
+export interface StreamResult {
+  runs: StreamRun[];
+  gbps: Summary;
+}
+
+export async function streamOnce(client: Pod, ip: string, seconds: number, port: number = PORTS.stream): Promise<StreamRun> {
+  const r = await inNs(client.ns, ['iperf3', '-c', ip, '-p', String(port), '-t', String(seconds), '-J', '--connect-timeout', '5000'], {
+    timeoutMs: (seconds + 30) * 1000,
+    allowFail: true,
+  });
+  const j = JSON.parse(r.stdout || '{}');
+  if (r.code !== 0 || j.error) throw new Error(`iperf3 to ${ip}:${port} from ${client.ns} failed: ${j.error ?? r.stderr}`);
+  const rx = j.end.sum_received;
+  return { gbps: rx.bits_per_second / 1e9, retransmits: j.end.sum_sent.retransmits ?? 0, bytes: rx.bytes, seconds: rx.seconds };
+}
+
+export async function stream(client: Pod, ip: string, opts: { seconds: number; repeats: number }): Promise<StreamResult> {
+  const runs: StreamRun[] = [];
+  for (let i = 0; i < opts.repeats; i++) runs.push(await streamOnce(client, ip, opts.seconds));
+  return { runs, gbps: summarize(runs.map((r) => r.gbps)) };
+}
