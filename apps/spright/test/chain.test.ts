@@ -2,6 +2,7 @@
 // of the issue that needs a running chain: handler throws, 413/400, stalled function, kill -9
 // under load, dead callee, and delete leaving nothing behind.
 import { connect } from 'node:net';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../src/agent/agent.ts';
 import type { Chain } from '../src/agent/chain.ts';
@@ -11,6 +12,7 @@ import { fixtures, http, leftovers, pidAlive, useStateDir, waitFor, writeSpec } 
 
 const dir = useStateDir('chain');
 const OBJECTS = 64;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function specYaml(name: string, transport: string): string {
   return `name: ${name}

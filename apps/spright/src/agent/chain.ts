@@ -121,16 +121,19 @@ export class Chain {
       );
       emit({ event: 'starting', processes: chain.procs.length });
       // All at once: start-up cost is the slowest process, not the sum (dissertation §5.4.3).
-      const results = await Promise.allSettled(
-        chain.procs.map((p) =>
-          p.start().then((setupMs) => emit({ event: 'instance-ready', fn: p.spec.fn, instance: p.spec.instance, pid: p.pid ?? 0, setupMs })),
-        ),
-      );
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) {
-        const err = failed.reason as Error & { stack_?: string };
-        throw new DeployError(err.message, err.stack_);
-      }
+      // The first failure aborts the deploy at once; the rest are stopped by the rollback.
+      await new Promise<void>((resolve, reject) => {
+        let left = chain.procs.length;
+        for (const p of chain.procs) {
+          p.start().then(
+            (setupMs) => {
+              emit({ event: 'instance-ready', fn: p.spec.fn, instance: p.spec.instance, pid: p.pid ?? 0, setupMs });
+              if (--left === 0) resolve();
+            },
+            (err: Error & { stack_?: string }) => reject(new DeployError(err.message, err.stack_)),
+          );
+        }
+      });
       for (const p of chain.procs) chain.#watch(p);
       chain.state = 'running';
       emit({ event: 'ready', url: chain.url });

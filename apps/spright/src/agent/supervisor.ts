@@ -140,7 +140,9 @@ export class Supervised extends EventEmitter<{ ready: [number]; died: [number | 
       return;
     }
     const exited = new Promise<void>((r) => c.once('exit', () => r()));
-    this.send({ t: 'shutdown' });
+    // Not ready yet (a rolled-back deploy): nothing to drain, no reason to wait.
+    if (this.state === 'starting') c.kill('SIGKILL');
+    else this.send({ t: 'shutdown' });
     const t = setTimeout(() => c.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(t);
