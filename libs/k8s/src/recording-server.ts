@@ -192,15 +192,18 @@ export class RecordingApiServer {
     return String(this.rv);
   }
 
-  /** Create or replace an object as if another client did it (emits watch events). */
-  upsert(obj: any): any {
+  /**
+   * Create or replace an object as if another client did it. Emits a watch event unless `quiet`,
+   * which models a lagging watch: clients see the change only by reading or re-listing.
+   */
+  upsert(obj: any, opts: { quiet?: boolean } = {}): any {
     const res = this.resourceOf(obj);
     const o = clone(obj);
     o.metadata ??= {};
     if (res.namespaced) o.metadata.namespace ??= 'default';
     const key = this.key(res, o.metadata.namespace, o.metadata.name);
     const old = this.store.get(key);
-    return this.write(res, key, o, old ? 'MODIFIED' : 'ADDED', old);
+    return this.write(res, key, o, old ? 'MODIFIED' : 'ADDED', old, opts.quiet);
   }
 
   remove(apiVersion: string, kind: string, name: string, namespace?: string): boolean {
@@ -265,14 +268,14 @@ export class RecordingApiServer {
     return `${this.prefix(res)}${res.namespaced ? ns : ''}/${name}`;
   }
 
-  private write(res: ResourceInfo, key: string, o: any, type: 'ADDED' | 'MODIFIED', old?: any): any {
+  private write(res: ResourceInfo, key: string, o: any, type: 'ADDED' | 'MODIFIED', old?: any, quiet = false): any {
     o.apiVersion = res.group ? `${res.group}/${res.version}` : res.version;
     o.kind = res.kind;
     o.metadata.uid = old?.metadata?.uid ?? o.metadata.uid ?? randomUUID();
     o.metadata.creationTimestamp = old?.metadata?.creationTimestamp ?? o.metadata.creationTimestamp ?? new Date().toISOString();
     o.metadata.resourceVersion = String(++this.rv);
     this.store.set(key, o);
-    this.emit(type, res, o);
+    if (!quiet) this.emit(type, res, o);
     return clone(o);
   }
 
