@@ -125,7 +125,9 @@ uint32_t fp_ring_enqueue_burst(struct fp_ring *ring, const struct fp_descriptor 
 	if (!multi_prod(sh)) {
 		head = atomic_load_explicit(&sh->prod_head, memory_order_relaxed);
 		free_slots = sh->slots + ring->cached_cons_tail - head;
-		if (free_slots < n) {
+		/* refresh when short, or when the cache is stale (another process produced through
+		 * this ring before this handle: the difference then wraps above slots) */
+		if (free_slots < n || free_slots > sh->slots) {
 			ring->cached_cons_tail = atomic_load_explicit(&sh->cons_tail, memory_order_acquire);
 			free_slots = sh->slots + ring->cached_cons_tail - head;
 		}
@@ -168,7 +170,7 @@ uint32_t fp_ring_dequeue_burst(struct fp_ring *ring, struct fp_descriptor *d, ui
 	if (!multi_cons(sh)) {
 		head = atomic_load_explicit(&sh->cons_head, memory_order_relaxed);
 		avail = ring->cached_prod_tail - head;
-		if (avail < n) {
+		if (avail < n || avail > sh->slots) {
 			ring->cached_prod_tail = atomic_load_explicit(&sh->prod_tail, memory_order_acquire);
 			avail = ring->cached_prod_tail - head;
 		}

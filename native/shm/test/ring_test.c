@@ -242,11 +242,41 @@ static void notify_wakes_empty(void)
 	fp_ring_close(r);
 }
 
+/* A handle whose cached peer index is stale (the other end was used through another handle,
+ * e.g. a consumer process that died and was replaced) must refresh, not trust a wrapped diff. */
+static void stale_handles(void)
+{
+	struct fp_ring *p1, *p2, *c1, *c2;
+	struct fp_descriptor in[16], out[16];
+	for (int i = 0; i < 16; i++)
+		in[i] = mk(0, (uint64_t)i);
+	CHECK_EQ(fp_ring_create(region, "stale", FP_RING_SPSC, 4, &p1), 0);
+	CHECK_EQ(fp_ring_attach(region, "stale", &p2), 0);
+	CHECK_EQ(fp_ring_attach(region, "stale", &c1), 0);
+	CHECK_EQ(fp_ring_attach(region, "stale", &c2), 0);
+	for (int round = 0; round < 5; round++) { /* move indexes well past slots */
+		CHECK_EQ(fp_ring_enqueue_burst(p1, in, 4), 4);
+		CHECK_EQ(fp_ring_dequeue_burst(c1, out, 4), 4);
+	}
+	CHECK_EQ(fp_ring_enqueue_burst(p1, in + 5, 2), 2);
+	CHECK_EQ(fp_ring_dequeue_burst(c2, out, 16), 2); /* not 16 garbage slots */
+	CHECK_EQ(out[0].object, 5);
+	CHECK_EQ(out[1].object, 6);
+	CHECK_EQ(fp_ring_enqueue_burst(p2, in, 16), 4); /* not an overrun */
+	CHECK_EQ(fp_ring_dequeue_burst(c2, out, 16), 4);
+	CHECK_EQ(out[3].object, 3);
+	fp_ring_close(p1);
+	fp_ring_close(p2);
+	fp_ring_close(c1);
+	fp_ring_close(c2);
+}
+
 int main(void)
 {
 	const char *name = test_name("ring");
 	CHECK_EQ(fp_region_create(name, 8 << 20, FP_REGION_NO_HUGE, &region), 0);
 	basics();
+	stale_handles();
 	run_multi(FP_RING_SPSC, 1, FP_WAIT_POLL);
 	run_multi(FP_RING_SPSC, 1, FP_WAIT_SLEEP);
 	run_multi(FP_RING_MPSC, 4, FP_WAIT_HYBRID);
