@@ -1,0 +1,34 @@
+// nx run spright:bench [--scenario chain2|boutique|motion|parking|idle|startup]
+import { Command } from 'commander';
+import { runChain2 } from './chain2.ts';
+import type { SystemName } from './systems.ts';
+
+const program = new Command('spright-bench')
+  .description('SPRIGHT benchmarks against knative-like and grpc baselines (results in docs/results/spright/)')
+  .option('--scenario <name>', 'chain2 | boutique | motion | parking | idle | startup', 'chain2')
+  .option('--systems <list>', 'comma-separated subset of s,d,h,knativeLike,grpc')
+  .option('--duration <s>', 'seconds per load point (chain2)', '5')
+  .option('--reps <n>', 'repetitions per point (chain2)', '3')
+  .option('--idle <s>', 'idle window in seconds', '')
+  .option('--concurrency <list>', 'chain2 concurrency levels', '1,32,128')
+  .action(async (o: { scenario: string; systems?: string; duration: string; reps: string; idle: string; concurrency: string }) => {
+    const systems = o.systems ? (o.systems.split(',') as SystemName[]) : undefined;
+    const t0 = Date.now();
+    switch (o.scenario) {
+      case 'chain2': {
+        const r = await runChain2({ systems, durationS: Number(o.duration), reps: Number(o.reps), idleS: Number(o.idle || 20), concurrency: o.concurrency.split(',').map(Number) });
+        console.log(`wrote ${r.file}`);
+        break;
+      }
+      default: {
+        const mod = await import('./scenarios.ts');
+        await mod.runScenario(o.scenario, { systems, idleS: o.idle ? Number(o.idle) : undefined });
+      }
+    }
+    console.log(`scenario ${o.scenario} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  });
+
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+// The five systems a benchmark compares, started from one chain spec: SPRIGHT in S, D and H mode
+// (real agent, gateway in its netns, function processes) and the knative-like and grpc baselines
+// running the same function modules.
+import { mkdirSync, rmSync } from 'node:fs';
+import type { ChainSpec, Transport } from '../src/spec/index.ts';
+import { startBaseline, type BaselineKind } from '../baselines/launch.ts';
+
+export type SystemName = 's' | 'd' | 'h' | 'knativeLike' | 'grpc';
+export const ALL_SYSTEMS: SystemName[] = ['s', 'd', 'h', 'knativeLike', 'grpc'];
+
+export interface RunningSystem {
+  name: SystemName;
+  url: string;
+  /** component -> root pids (CPU is summed over each root's process tree). */
+  components: Record<string, number[]>;
+  stop(): Promise<void>;
+}
+
+/** The SPRIGHT agent runs in this process; its CPU is this process's (the bench's own work
+ * between runs is small: wrk runs as its own process). */
+export async function startSystem(name: SystemName, spec: ChainSpec): Promise<RunningSystem> {
+  if (name === 'knativeLike' || name === 'grpc') {
+    const kind: BaselineKind = name === 'knativeLike' ? 'knative' : 'grpc';
+    const b = await startBaseline(spec, kind);
+    const components: Record<string, number[]> = {};
+    for (const c of b.components) (components[c.role === 'function' ? 'functions' : c.role === 'sidecar' ? 'sidecars' : 'broker'] ??= []).push(c.pid);
+    return { name, url: b.url, components, stop: () => b.stop() };
+  }
+  const stateDir = `/tmp/spright-bench-${process.pid}-${name}`;
+  rmSync(stateDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  process.env.SPRIGHT_STATE_DIR = stateDir;
+  const { Agent } = await import('../src/agent/agent.ts');
+  const agent = new Agent({ log: () => {} });
+  try {
+    const chain = await agent.deploy({ ...spec, transport: name as Transport }, () => {});
+    const gw = chain.procs.filter((p) => p.spec.fn === 'gateway').map((p) => p.pid!);
+    const fns = chain.procs.filter((p) => p.spec.fn !== 'gateway').map((p) => p.pid!);
+    await waitHealthy(chain.url);
+    return {
+      name,
+      url: chain.url,
+      components: { gateway: gw, functions: fns, agent: [process.pid] },
+      stop: async () => {
+        await agent.close();
+        rmSync(stateDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await agent.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+export async function waitHealthy(url: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > until) throw new Error(`${url} not healthy in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
