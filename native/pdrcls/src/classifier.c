@@ -19,6 +19,17 @@ void *pc_alloc(struct pdrcls *cls, size_t size)
 	return p;
 }
 
+void *pc_alloc_aligned(struct pdrcls *cls, size_t size)
+{
+	size_t sz = (size + 63) & ~(size_t)63; /* aligned_alloc wants a multiple of the alignment */
+	void *p = aligned_alloc(64, sz);
+	if (p) {
+		memset(p, 0, sz);
+		cls->bytes += size;
+	}
+	return p;
+}
+
 void *pc_realloc(struct pdrcls *cls, void *p, size_t old, size_t size)
 {
 	unsigned char *q = realloc(p, size ? size : 1);
@@ -82,6 +93,7 @@ static void fill_entry(struct pdr_entry *e, const struct pdr_rule *r)
 {
 	e->rule = *r;
 	e->rank = pdr_rank(r->precedence, r->pdr_id);
+	e->cookie = r->cookie;
 	e->ncdims = 0;
 	e->heap_pos = -1;
 	for (int d = 0; d < PDR_DIMS; d++) {
@@ -90,8 +102,8 @@ static void fill_entry(struct pdr_entry *e, const struct pdr_rule *r)
 		e->nhi[d] = any ? UINT32_MAX : r->hi[d];
 		if (!any) {
 			e->cdim[e->ncdims] = (uint8_t)d;
-			e->clo[e->ncdims] = r->lo[d];
-			e->cspan[e->ncdims] = r->hi[d] - r->lo[d];
+			e->c[e->ncdims].lo = r->lo[d];
+			e->c[e->ncdims].span = r->hi[d] - r->lo[d];
 			e->ncdims++;
 		}
 	}
@@ -106,7 +118,7 @@ int pdrcls_insert(struct pdrcls *cls, const struct pdr_rule *rule)
 			return PDRCLS_EINVAL;
 	if (idmap_get(&cls->ids, rule->pdr_id))
 		return PDRCLS_EEXIST;
-	struct pdr_entry *e = pc_alloc(cls, sizeof(*e));
+	struct pdr_entry *e = pc_alloc_aligned(cls, sizeof(*e));
 	if (!e)
 		return PDRCLS_ENOMEM;
 	fill_entry(e, rule);

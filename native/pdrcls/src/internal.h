@@ -9,25 +9,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A stored rule. The normalised ranges (nlo/nhi) turn every "any" range [0, >= dim max]
- * into [0, UINT32_MAX] so that all classifiers agree on which dimensions constrain a key;
- * `cdim/clo/cspan` list only constraining dimensions so matching skips the rest. */
+/* A stored rule. The fields a lookup touches come first and the entry is cache-line
+ * aligned, so matching a 5-dimension rule reads two lines: rank, cookie and the list of
+ * constraining dimensions (cdim, with (lo, span) pairs) only. The normalised ranges
+ * (nlo/nhi) turn every "any" range [0, >= dim max] into [0, UINT32_MAX] so that all
+ * classifiers agree on which dimensions constrain a key. */
+struct pdr_cons {
+	uint32_t lo, span; /* lo <= k <= lo + span */
+};
+
 struct pdr_entry {
-	struct pdr_rule rule; /* as given by the caller (pdrcls_get returns it) */
-	uint64_t rank;        /* pdr_rank(precedence, pdr_id) */
-	uint32_t nlo[PDR_DIMS], nhi[PDR_DIMS];
+	uint64_t rank;   /* pdr_rank(precedence, pdr_id); the low 32 bits are the pdr_id */
+	uint64_t cookie; /* copy of rule.cookie */
 	uint8_t ncdims;
-	uint8_t cdim[PDR_DIMS];
-	uint32_t clo[PDR_DIMS], cspan[PDR_DIMS];
+	uint8_t cdim[PDR_DIMS + 3];
+	struct pdr_cons c[PDR_DIMS];
 	int32_t heap_pos; /* index in the owning sub-table's rank heap, -1 if none */
 	void *owner;      /* the tuple or partition holding the entry */
-};
+	uint32_t nlo[PDR_DIMS], nhi[PDR_DIMS];
+	struct pdr_rule rule; /* as given by the caller (pdrcls_get returns it) */
+} __attribute__((aligned(64)));
+
+static inline uint32_t entry_id(const struct pdr_entry *e) { return (uint32_t)e->rank; }
 
 static inline bool entry_match(const struct pdr_entry *e, const uint32_t *k)
 {
-	/* unsigned wrap-around: k-lo <= hi-lo  <=>  lo <= k <= hi, one compare per dimension */
+	/* unsigned wrap-around: k-lo <= span  <=>  lo <= k <= hi, one compare per dimension */
 	for (unsigned i = 0; i < e->ncdims; i++)
-		if (k[e->cdim[i]] - e->clo[i] > e->cspan[i])
+		if (k[e->cdim[i]] - e->c[i].lo > e->c[i].span)
 			return false;
 	return true;
 }
@@ -71,6 +80,7 @@ struct pdrcls {
 };
 
 void *pc_alloc(struct pdrcls *cls, size_t size);                  /* zeroed */
+void *pc_alloc_aligned(struct pdrcls *cls, size_t size);          /* zeroed, 64-byte aligned */
 void *pc_realloc(struct pdrcls *cls, void *p, size_t old, size_t size); /* new tail zeroed */
 void pc_free(struct pdrcls *cls, void *p, size_t size);
 

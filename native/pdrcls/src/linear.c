@@ -77,9 +77,9 @@ static int scan_best(struct pdrcls *cls, const struct pdr_key *keys, size_t n, u
 				best = e;
 		}
 		*probes += l->n;
-		ids[i] = best ? best->rule.pdr_id : PDR_ID_NONE;
+		ids[i] = best ? entry_id(best) : PDR_ID_NONE;
 		if (cookies)
-			cookies[i] = best ? best->rule.cookie : 0;
+			cookies[i] = best ? best->cookie : 0;
 		hits += best != NULL;
 	}
 	return hits;
@@ -134,9 +134,9 @@ static int ll_classify(struct pdrcls *cls, const struct pdr_key *keys, size_t n,
 				break;
 			}
 		*probes += j;
-		ids[i] = best ? best->rule.pdr_id : PDR_ID_NONE;
+		ids[i] = best ? entry_id(best) : PDR_ID_NONE;
 		if (cookies)
-			cookies[i] = best ? best->rule.cookie : 0;
+			cookies[i] = best ? best->cookie : 0;
 		hits += best != NULL;
 	}
 	return hits;

@@ -598,9 +598,9 @@ static int ps_classify(struct pdrcls *cls, const struct pdr_key *keys, size_t n,
 				best = e;
 		}
 		*probes += j;
-		ids[i] = best ? best->rule.pdr_id : PDR_ID_NONE;
+		ids[i] = best ? entry_id(best) : PDR_ID_NONE;
 		if (cookies)
-			cookies[i] = best ? best->rule.cookie : 0;
+			cookies[i] = best ? best->cookie : 0;
 		hits += best != NULL;
 	}
 	return hits;
