@@ -90,6 +90,7 @@ function bind() {
     capture: lib.func('int upf_dp_capture(upf_dp *dp, _Out_ uint8_t *buf, size_t cap)'),
     flush: lib.func('int upf_dp_flush(upf_dp *dp)'),
     benchPipeline: lib.func('int upf_dp_bench_pipeline(upf_dp *dp, int iface, const uint8_t *pkts, const uint32_t *lens, size_t n, uint32_t reps, _Out_ uint64_t *ns)'),
+    benchClassify: lib.func('int upf_dp_bench_classify(upf_dp *dp, int iface, const uint8_t *pkts, const uint32_t *lens, size_t n, uint32_t reps, _Out_ uint64_t *ns)'),
     eventSize: koffi.sizeof(event),
     event,
   };
@@ -276,5 +277,12 @@ export class Datapath {
     const ns = new BigUint64Array(reps);
     const fwd = check(native().benchPipeline(this.h, iface, buf, lens, pkts.length, reps, ns) as number, 'benchPipeline');
     return { forwarded: fwd, ns: Array.from(ns, Number) };
+  }
+  /** CPU ns of each of `reps` passes of classification alone (keys parsed beforehand). */
+  benchClassify(iface: number, pkts: readonly Buffer[], reps: number): { matched: number; ns: number[] } {
+    const { buf, lens } = packets(pkts);
+    const ns = new BigUint64Array(reps);
+    const matched = check(native().benchClassify(this.h, iface, buf, lens, pkts.length, reps, ns) as number, 'benchClassify');
+    return { matched, ns: Array.from(ns, Number) };
   }
 }

@@ -116,6 +116,8 @@ describe('upf-dp binding', () => {
       expect(() => dp.open({ netns: 'fastpath-no-such-ns', n3Addr: '127.0.0.1', n6Ifname: 'lo' })).toThrow(/enter netns/);
       const b = dp.benchPipeline(Iface.Core, [pkt], 2);
       expect(b.ns).toHaveLength(2);
+      expect(dp.benchClassify(Iface.Core, [pkt], 3).ns).toHaveLength(3);
+      expect(() => dp.benchClassify(9, [pkt], 1)).toThrow(/EINVAL/);
     } finally {
       dp.destroy();
     }

@@ -1,10 +1,13 @@
 /* upf-dp-gen: packet generator for the data-path benchmark.
  *   upf-dp-gen gtpu <upf-ip> <port> <sessions> <teid-base> <ue-base-ip> <dst-ip> <seconds>
  *   upf-dp-gen ip   <ue-base-ip> <sessions> <src-port> <seconds>
+ *   upf-dp-gen sink <bind-ip> <port> <seconds>
  * gtpu: G-PDUs (TEID teid-base+i, inner UDP from ue-base+i to dst-ip) to the UPF's N3.
  * ip:   plain UDP datagrams to UE addresses ue-base+i (routed by the kernel through N6).
  * Inner packets are 68 bytes (IPv4 20 + UDP 8 + 40 payload). Sends with sendmmsg in batches
- * of 64 as fast as it can; prints "sent <n> <seconds>". */
+ * of 64 as fast as it can; prints "sent <n> <seconds> errors <n>".
+ * sink: the I/O baseline: only recvmmsg (batches of 64) on a UDP socket; prints
+ * "recv <n> <seconds> cpu_ns <thread cpu ns>". */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -57,8 +60,47 @@ static void inner(uint8_t *b, uint32_t src, uint32_t dst)
 	b[25] = 8 + PAYLOAD;
 }
 
+static int sink(const char *ip, int port, double secs)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int big = 8 << 20;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	static uint8_t buf[BATCH][2048];
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	struct timespec c0, c1;
+	uint64_t n = 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		perror("bind");
+		return 1;
+	}
+	printf("ready\n");
+	fflush(stdout);
+	double t0 = now();
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+	while (now() - t0 < secs) {
+		for (int i = 0; i < BATCH; i++) {
+			iov[i] = (struct iovec){ .iov_base = buf[i], .iov_len = sizeof(buf[i]) };
+			mm[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+		}
+		int r = recvmmsg(fd, mm, BATCH, MSG_WAITFORONE, NULL);
+		if (r > 0)
+			n += (uint64_t)r;
+	}
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+	printf("recv %llu %.3f cpu_ns %llu\n", (unsigned long long)n, now() - t0,
+	       (unsigned long long)((c1.tv_sec - c0.tv_sec) * 1000000000ll + (c1.tv_nsec - c0.tv_nsec)));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "sink") == 0)
+		return sink(argv[2], atoi(argv[3]), atof(argv[4]));
 	if (argc < 2) {
 		fprintf(stderr, "usage: see the comment at the top of bench/gen.c\n");
 		return 2;

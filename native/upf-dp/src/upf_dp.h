@@ -172,5 +172,9 @@ int upf_dp_flush(struct upf_dp *dp);
  * `reps` times over the packets and stores each pass's thread CPU ns in ns_out. */
 int upf_dp_bench_pipeline(struct upf_dp *dp, int iface, const uint8_t *pkts, const uint32_t *lens,
 			  size_t n, uint32_t reps, uint64_t *ns_out);
+/* Benchmark: parses the packets into keys once, then times only pdrsess_classify_batch over
+ * them (batches of 64) `reps` times. Returns keys matched to a PDR in the last pass. */
+int upf_dp_bench_classify(struct upf_dp *dp, int iface, const uint8_t *pkts, const uint32_t *lens,
+			  size_t n, uint32_t reps, uint64_t *ns_out);
 
 #endif

@@ -210,6 +210,8 @@ int main(void)
 	/* bench helper runs and forwards */
 	uint64_t ns[2];
 	CHECK(upf_dp_bench_pipeline(dp, UPF_IF_ACCESS, pkt, &len, 1, 2, ns) == 1);
+	CHECK(upf_dp_bench_classify(dp, UPF_IF_ACCESS, pkt, &len, 1, 2, ns) == 1);
+	CHECK(upf_dp_bench_classify(dp, 7, pkt, &len, 1, 2, ns) == UPF_EINVAL);
 
 	/* teardown */
 	CHECK(upf_dp_far_del(dp, fd) == 0 && upf_dp_far_del(dp, fd) == UPF_ENOENT);

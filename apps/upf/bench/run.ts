@@ -1,0 +1,251 @@
+// upf:bench — runs the classifier benchmark (pdrcls:bench), then the data-path benchmark, then
+// prints one comparison table over docs/results/upf/*.json.
+//
+// Data path: GTP-U uplink and downlink through veths between network namespaces, 68-byte inner
+// packets, 1 / 1K / 100K sessions, generator = native/upf-dp/bench/gen.c. "Mpps per core" is
+// packets forwarded divided by the CPU time of the data-path thread. Same-run baseline: a
+// recvmmsg-only UDP sink fed by the same generator (the kernel I/O ceiling on this machine).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { machineInfo, printTable, ratio, resultsDir, summarize, writeResult } from '@fastpath/bench';
+import { nativeDir, workspaceRoot } from '@fastpath/native';
+import { anyRule, Dim, Kind, type PdrRule } from '@fastpath/pdrcls';
+import { barChart, writeSvg } from '@fastpath/plot';
+import { encodeGtpu, GtpuType, udpPacket } from '@fastpath/gtpu';
+import { intToIpv4, ipv4ToInt } from '@fastpath/pfcp';
+import { Action, cookie, Datapath, Iface, type DpStats } from '../src/datapath.ts';
+import { benchTopology, type BenchTopology } from './netns.ts';
+
+const SESSIONS = [1, 1000, 100_000];
+const SECONDS = Number(process.env.UPF_BENCH_SECONDS ?? 3);
+const REPS = Number(process.env.UPF_BENCH_REPS ?? 3);
+const UE_BASE = ipv4ToInt('10.64.0.1');
+const UE_POOL = '10.64.0.0/14';
+const TEID_UL = 0x10000;
+const TEID_DL = 0x400000;
+const GEN = join(nativeDir(), 'upf-dp-gen');
+
+function runPdrclsBench(): void {
+  if (process.env.UPF_BENCH_SKIP_PDRCLS) {
+    console.log('UPF_BENCH_SKIP_PDRCLS set: skipping pdrcls:bench');
+    return;
+  }
+  const pj = join(workspaceRoot, 'libs/pdrcls/project.json');
+  if (!existsSync(pj) || !JSON.parse(readFileSync(pj, 'utf8')).targets?.bench) {
+    console.log('pdrcls:bench not there yet: skipping the classifier benchmark');
+    return;
+  }
+  console.log('== pnpm nx run pdrcls:bench');
+  const r = spawnSync('pnpm', ['nx', 'run', 'pdrcls:bench'], { cwd: workspaceRoot, stdio: 'inherit', timeout: 200_000 });
+  if (r.status !== 0) console.log(`pdrcls:bench did not finish cleanly (status ${r.status}${r.error ? `, ${r.error.message}` : ''}); continuing with the data path`);
+}
+
+function gen(ns: string, args: string[]): { sent: number; secs: number } {
+  const out = execFileSync('ip', ['netns', 'exec', ns, GEN, ...args], { encoding: 'utf8', timeout: (SECONDS + 20) * 1000 });
+  const m = /sent (\d+) ([\d.]+)/.exec(out);
+  if (!m) throw new Error(`generator said: ${out}`);
+  return { sent: Number(m[1]), secs: Number(m[2]) };
+}
+
+/** Baseline: generator -> veth -> a recvmmsg-only sink on the UPF's N3 address. */
+async function baseline(t: BenchTopology) {
+  const runs = [];
+  for (let r = 0; r < REPS; r++) {
+    const done = await startSinkRaw(t.upf, '192.168.3.1', 2152);
+    const g = gen(t.gnb, ['gtpu', '192.168.3.1', '2152', '1', String(TEID_UL), intToIpv4(UE_BASE), '192.168.6.2', String(SECONDS)]);
+    const m = /recv (\d+) ([\d.]+) cpu_ns (\d+)/.exec(await done());
+    if (!m) throw new Error('sink printed no result');
+    runs.push({ sent: g.sent, received: Number(m[1]), mppsPerCore: Number(m[1]) / (Number(m[3]) / 1e9) / 1e6, wallMpps: Number(m[1]) / g.secs / 1e6 });
+  }
+  return { mppsPerCore: summarize(runs.map((r) => r.mppsPerCore)).p50, wallMpps: summarize(runs.map((r) => r.wallMpps)).p50, runs };
+}
+
+function install(dp: Datapath, n: number): void {
+  const gnb = ipv4ToInt('192.168.3.2');
+  for (let i = 0; i < n; i++) {
+    const seid = BigInt(i + 1);
+    const ue = UE_BASE + i;
+    dp.sessionAdd(seid, TEID_UL + i, ue);
+    const ul = dp.farSet(-1, { seid, farId: 1, action: Action.FORW, dstIface: Iface.Core });
+    const dl = dp.farSet(-1, { seid, farId: 2, action: Action.FORW, dstIface: Iface.Access, ohcGtpu: true, teid: TEID_DL + i, peerIp4: gnb, pdrId: 2 });
+    const up: PdrRule = anyRule(1 << 8, 100, cookie(ul, -1, -1, true));
+    up.lo[Dim.SRC_IFACE] = up.hi[Dim.SRC_IFACE] = 0;
+    up.lo[Dim.TEID] = up.hi[Dim.TEID] = TEID_UL + i;
+    const down: PdrRule = anyRule(2 << 8, 100, cookie(dl, -1, -1, false));
+    down.lo[Dim.SRC_IFACE] = down.hi[Dim.SRC_IFACE] = 1;
+    down.lo[Dim.UE_IP4] = down.hi[Dim.UE_IP4] = ue;
+    dp.rulesApply(seid, [up, down]);
+  }
+}
+
+function offline(dp: Datapath, n: number) {
+  const count = Math.max(4096, n); // every session at least once
+  const ul = Array.from({ length: count }, (_, k) => encodeGtpu({ type: GtpuType.GPdu, teid: TEID_UL + (k % n), payload: udpPacket(intToIpv4(UE_BASE + (k % n)), '192.168.6.2', 40000, 5001, Buffer.alloc(40)) }));
+  const dl = Array.from({ length: count }, (_, k) => udpPacket('192.168.6.2', intToIpv4(UE_BASE + (k % n)), 5001, 40000, Buffer.alloc(40)));
+  const rate = (ns: number[]) => {
+    const s = summarize(ns.map((x) => count / (x / 1e9) / 1e6));
+    return { mppsPerCore: s.p50, nsPerPkt: 1e3 / s.p50, ci95: s.ci95 };
+  };
+  const pu = dp.benchPipeline(Iface.Access, ul, 30);
+  const pd = dp.benchPipeline(Iface.Core, dl, 30);
+  const cu = dp.benchClassify(Iface.Access, ul, 30);
+  const cd = dp.benchClassify(Iface.Core, dl, 30);
+  if (pu.forwarded !== count || pd.forwarded !== count || cu.matched !== count || cd.matched !== count)
+    throw new Error(`offline check failed: forwarded ${pu.forwarded}/${pd.forwarded}, matched ${cu.matched}/${cd.matched} of ${count}`);
+  return { pipeline: { uplink: rate(pu.ns), downlink: rate(pd.ns) }, classify: { uplink: rate(cu.ns), downlink: rate(cd.ns) } };
+}
+
+function delta(a: DpStats, b: DpStats) {
+  const drops: Record<string, number> = {};
+  for (const k of Object.keys(b.drops) as (keyof DpStats['drops'])[]) if (b.drops[k] - a.drops[k]) drops[k] = b.drops[k] - a.drops[k];
+  return { rxN3: b.rxN3 - a.rxN3, rxN6: b.rxN6 - a.rxN6, txN3: b.txN3 - a.txN3, txN6: b.txN6 - a.txN6, cpuNs: b.dpCpuNs - a.dpCpuNs, drops };
+}
+
+/** A recvmmsg sink at the far end, so forwarded packets are consumed by a socket (and counted)
+ *  instead of making the peer kernel answer with ICMP port unreachable. */
+async function startSinkRaw(ns: string, addr: string, port: number): Promise<() => Promise<string>> {
+  const sink = spawn('ip', ['netns', 'exec', ns, GEN, 'sink', addr, String(port), String(SECONDS + 1)]);
+  let out = '';
+  let err = '';
+  sink.stdout.on('data', (d) => (out += d));
+  sink.stderr.on('data', (d) => (err += d));
+  await new Promise<void>((res, rej) => {
+    sink.stdout.once('data', () => res());
+    sink.once('exit', (code) => rej(new Error(`sink in ${ns} exited (${code}) before it was ready: ${err}`)));
+  });
+  return async () => {
+    if (sink.exitCode === null) await new Promise((res) => sink.once('exit', res));
+    return out;
+  };
+}
+
+async function startSink(ns: string, addr: string, port: number): Promise<() => Promise<number>> {
+  const done = await startSinkRaw(ns, addr, port);
+  return async () => {
+    const out = await done();
+    const m = /recv (\d+)/.exec(out);
+    if (!m) throw new Error(`sink said: ${out}`);
+    return Number(m[1]);
+  };
+}
+
+async function throughput(dp: Datapath, t: BenchTopology, n: number, dir: 'uplink' | 'downlink') {
+  const runs = [];
+  for (let r = 0; r < REPS; r++) {
+    const delivered = dir === 'uplink' ? await startSink(t.dn, '192.168.6.2', 5001) : await startSink(t.gnb, '192.168.3.2', 2152);
+    const a = dp.stats();
+    const g = dir === 'uplink'
+      ? gen(t.gnb, ['gtpu', '192.168.3.1', '2152', String(n), String(TEID_UL), intToIpv4(UE_BASE), '192.168.6.2', String(SECONDS)])
+      : gen(t.dn, ['ip', intToIpv4(UE_BASE), String(n), '40000', String(SECONDS)]);
+    await new Promise((res) => setTimeout(res, 200)); // let the data path drain its socket
+    const d = delta(a, dp.stats());
+    const fwd = dir === 'uplink' ? d.txN6 : d.txN3;
+    const rx = dir === 'uplink' ? d.rxN3 : d.rxN6;
+    runs.push({ sent: g.sent, received: rx, forwarded: fwd, delivered: await delivered(), mppsPerCore: fwd / (d.cpuNs / 1e9) / 1e6, wallMpps: fwd / g.secs / 1e6, drops: d.drops });
+  }
+  return { mppsPerCore: summarize(runs.map((r) => r.mppsPerCore)).p50, wallMpps: summarize(runs.map((r) => r.wallMpps)).p50, runs };
+}
+
+function flatten(o: any, prefix = '', out: [string, number][] = []): [string, number][] {
+  if (o && typeof o === 'object' && !Array.isArray(o)) {
+    for (const [k, v] of Object.entries(o)) {
+      if (['machine', 'data', 'runs', 'loadBefore', 'ci95'].includes(k)) continue;
+      flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    }
+  } else if (typeof o === 'number' && /(nsPerPkt|mppsPerCore|nsPerOp|mismatches|wallMpps|ratio\w*)$/.test(prefix)) out.push([prefix, o]);
+  return out;
+}
+
+async function main() {
+  const loadBefore = loadavg() as [number, number, number];
+  console.log(`upf:bench on ${machineInfo().cpuModel ?? 'this machine'}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
+  runPdrclsBench();
+  if (!existsSync(GEN)) throw new Error(`${GEN} missing: run pnpm nx run native-upf-dp:build`);
+  const t = benchTopology(UE_POOL);
+  const result: any = {
+    datapath: {
+      config: { innerPacketBytes: 68, batch: 64, classifier: 'ps', seconds: SECONDS, reps: REPS,
+        io: 'N3: UDP socket recvmmsg/sendmmsg; N6: AF_PACKET SOCK_DGRAM recvmmsg in, raw IPv4 sendmmsg out; veth pairs between namespaces',
+        mppsPerCoreMeans: 'packets forwarded / CPU seconds of the data-path thread (generator and kernel receive work of the peer namespaces run on the other core)' },
+      baseline: {}, uplink: { bySessions: {} }, downlink: { bySessions: {} }, pipelineOnly: { bySessions: {} }, classifyOnly: { bySessions: {} },
+    },
+  };
+  try {
+    console.log('== baseline: generator -> veth -> recvmmsg-only sink');
+    result.datapath.baseline.udpRecvOnly = await baseline(t);
+    for (const n of SESSIONS) {
+      const dp = Datapath.create({ kind: Kind.PS, expectedSessions: n, maxSlots: Math.min(2 * n + 16, (1 << 20) - 1), bufferPool: 0, defaultBuffer: 16 });
+      try {
+        const t0 = Date.now();
+        install(dp, n);
+        console.log(`== ${n} sessions installed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        const off = offline(dp, n);
+        result.datapath.pipelineOnly.bySessions[n] = off.pipeline;
+        result.datapath.classifyOnly.bySessions[n] = off.classify;
+        console.log(`   offline: pipeline ${off.pipeline.uplink.mppsPerCore.toFixed(2)} Mpps, classify ${off.classify.uplink.mppsPerCore.toFixed(2)} Mpps (uplink)`);
+        dp.open({ netns: t.upf, n3Addr: '192.168.3.1', n3Port: 2152, n6Ifname: t.n6 });
+        dp.start();
+        result.datapath.uplink.bySessions[n] = await throughput(dp, t, n, 'uplink');
+        result.datapath.downlink.bySessions[n] = await throughput(dp, t, n, 'downlink');
+        dp.stop();
+      } finally {
+        dp.destroy();
+      }
+    }
+  } finally {
+    t.destroy();
+  }
+  const d = result.datapath;
+  // Headline keys: the 1-session rate (every session count is under bySessions).
+  for (const dir of ['uplink', 'downlink'] as const) {
+    d[dir].mppsPerCore = d[dir].bySessions[1].mppsPerCore;
+    d[dir].wallMpps = d[dir].bySessions[1].wallMpps;
+    d[dir].ratioVsRecvOnlyBaseline = ratio(d[dir].mppsPerCore, d.baseline.udpRecvOnly.mppsPerCore);
+  }
+  d.classifyOnly.uplink = { mppsPerCore: d.classifyOnly.bySessions[1].uplink.mppsPerCore };
+  d.pipelineOnly.uplink = { mppsPerCore: d.pipelineOnly.bySessions[1].uplink.mppsPerCore };
+  d.goalMppsPerCore = 2;
+  const path = writeResult('upf', 'datapath', result, { loadBefore });
+  console.log(`wrote ${path}`);
+
+  const cats = SESSIONS.map((n) => (n >= 1000 ? `${n / 1000}K` : String(n)));
+  const svg = barChart({
+    title: 'UPF data path, 68-byte inner packets: Mpps per data-path core',
+    yLabel: 'Mpps per core (log)',
+    categories: cats.map((c) => `${c} sessions`),
+    logY: true,
+    series: [
+      { name: 'uplink (veth I/O)', values: SESSIONS.map((n) => d.uplink.bySessions[n].mppsPerCore) },
+      { name: 'downlink (veth I/O)', values: SESSIONS.map((n) => d.downlink.bySessions[n].mppsPerCore) },
+      { name: 'uplink pipeline, no I/O', values: SESSIONS.map((n) => d.pipelineOnly.bySessions[n].uplink.mppsPerCore) },
+      { name: 'uplink classify only', values: SESSIONS.map((n) => d.classifyOnly.bySessions[n].uplink.mppsPerCore) },
+      { name: 'baseline: recvmmsg-only sink', values: SESSIONS.map(() => d.baseline.udpRecvOnly.mppsPerCore) },
+    ],
+  });
+  writeSvg(join(resultsDir(), 'upf', 'datapath.svg'), svg);
+
+  printTable(
+    SESSIONS.map((n) => ({
+      sessions: n,
+      'uplink Mpps/core': d.uplink.bySessions[n].mppsPerCore, 'uplink wall Mpps': d.uplink.bySessions[n].wallMpps,
+      'downlink Mpps/core': d.downlink.bySessions[n].mppsPerCore, 'downlink wall Mpps': d.downlink.bySessions[n].wallMpps,
+      'pipeline UL Mpps': d.pipelineOnly.bySessions[n].uplink.mppsPerCore, 'classify UL Mpps': d.classifyOnly.bySessions[n].uplink.mppsPerCore,
+      'baseline recv-only Mpps/core': d.baseline.udpRecvOnly.mppsPerCore, 'UL ratio vs baseline': ratio(d.uplink.bySessions[n].mppsPerCore, d.baseline.udpRecvOnly.mppsPerCore),
+    })),
+    'UPF data path (medians; goal >= 2 Mpps/core)',
+  );
+
+  const rows: Record<string, string | number>[] = [];
+  const dir = join(resultsDir(), 'upf');
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+    for (const [key, value] of flatten(JSON.parse(readFileSync(join(dir, f), 'utf8')))) rows.push({ file: f, key, value });
+  }
+  printTable(rows, 'docs/results/upf/*.json: every lookup, update and data-path figure');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
