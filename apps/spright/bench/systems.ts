@@ -13,6 +13,8 @@ export interface RunningSystem {
   url: string;
   /** component -> root pids (CPU is summed over each root's process tree). */
   components: Record<string, number[]>;
+  /** SPRIGHT: per-process data-plane setup (pool attach + transport registration), ms. */
+  setupMs?: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startSystem(name: SystemName, spec: ChainSpec): Promise<Ru
       name,
       url: chain.url,
       components: { gateway: gw, functions: fns, agent: [process.pid] },
+      setupMs: Object.fromEntries(chain.procs.map((p) => [`${p.spec.fn}#${p.spec.instance & 0xffff}`, Math.round(p.setupMs * 1000) / 1000])),
       stop: async () => {
         await agent.close();
         rmSync(stateDir, { recursive: true, force: true });

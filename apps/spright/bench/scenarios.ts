@@ -1,0 +1,257 @@
+// Scenarios beyond chain2: boutique (Figs. 5.10/5.11, Table 5.3), motion (Fig. 5.12), parking
+// (Fig. 5.13), idle (idle CPU of a warm chain per mode), startup (Fig. 5.14). Each writes
+// docs/results/spright/<scenario>.json and SVG plots rendered from it.
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { printTable, progress, resultsDir, writeResult } from '@fastpath/bench';
+import { barChart, cdfChart, lineChart, writeSvg } from '@fastpath/plot';
+import { meter } from './proc.ts';
+import { ALL_SYSTEMS, startSystem, type RunningSystem, type SystemName } from './systems.ts';
+import { workloadSpec } from '../workloads/index.ts';
+import { runUsers, TASKS, type Sample, type Task } from '../workloads/boutique/users.ts';
+import { motionTrace } from '../workloads/motion/trace.ts';
+import { parkingBursts } from '../workloads/parking/snapshot.ts';
+
+export interface ScenarioOptions {
+  systems?: SystemName[];
+  idleS?: number;
+}
+
+const la = () => loadavg().map((v) => Number(v.toFixed(2))) as [number, number, number];
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+const dir = () => join(resultsDir(), 'spright');
+
+/** CPU % of one core per component, sampled every second while `during` runs. */
+async function cpuSeries<T>(sys: RunningSystem, during: () => Promise<T>): Promise<{ result: T; series: { t: number; pct: Record<string, number> }[] }> {
+  const series: { t: number; pct: Record<string, number> }[] = [];
+  const t0 = Date.now();
+  let m = meter(sys.components);
+  let last = Date.now();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const used = m.read();
+    series.push({ t: r3((now - t0) / 1000), pct: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, r3((v / ((now - last) / 1000)) * 100)])) });
+    m = meter(sys.components);
+    last = now;
+  }, 1000);
+  try {
+    return { result: await during(), series };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; ms: number; text: string }> {
+  const t = performance.now();
+  try {
+    const r = await fetch(url, { method: 'POST', body, headers });
+    const text = await r.text();
+    return { status: r.status, ms: performance.now() - t, text };
+  } catch (err) {
+    return { status: 0, ms: performance.now() - t, text: (err as Error).message };
+  }
+}
+
+export async function runScenario(name: string, o: ScenarioOptions = {}): Promise<void> {
+  const env = (k: string, d: number) => Number(process.env[k] ?? d);
+  switch (name) {
+    case 'boutique':
+      return boutique(o.systems ?? ['s', 'h', 'knativeLike', 'grpc'], (process.env.BOUTIQUE_USERS ?? '8,32,128,256').split(',').map(Number), env('BOUTIQUE_STEP_S', 20), env('BOUTIQUE_THINK_SCALE', 0.01));
+    case 'motion':
+      return motion(o.systems ?? ['s', 'knativeLike'], env('MOTION_DURATION_S', 600), env('MOTION_COMPRESS', 6));
+    case 'parking':
+      return parking(o.systems ?? ['s', 'knativeLike'], env('PARKING_SPOTS', 164), env('PARKING_BURSTS', 2), env('PARKING_INTERVAL_S', 240), env('PARKING_DETECT_MS', 435));
+    case 'idle':
+      return idle(o.systems ?? ['s', 'd', 'h'], o.idleS ?? 60);
+    case 'startup':
+      return startup(o.systems ?? ['s', 'h', 'knativeLike', 'grpc'], env('STARTUP_REPS', 3));
+    default:
+      throw new Error(`unknown scenario "${name}" (chain2 | boutique | motion | parking | idle | startup)`);
+  }
+}
+
+async function boutique(systems: SystemName[], users: number[], stepS: number, thinkScale: number): Promise<void> {
+  const loadBefore = la();
+  const bar = progress('boutique', systems.length * users.length);
+  const out: Record<string, unknown> = {};
+  const cdfs: Record<string, Record<string, number[]>> = {};
+  for (const s of systems) {
+    const sys = await startSystem(s, workloadSpec('boutique', { name: `ob${process.pid % 100000}`, transport: s === 'knativeLike' || s === 'grpc' ? undefined : (s as 's' | 'd' | 'h') }));
+    const steps: Record<string, unknown>[] = [];
+    const rpsSeries: [number, number][] = [];
+    const cpuAll: { t: number; pct: Record<string, number> }[] = [];
+    let tOff = 0;
+    let lastSamples: Sample[] = [];
+    try {
+      let prevRps = 0;
+      for (const u of users) {
+        bar.label(`boutique ${s} ${u} users`);
+        const { result: samples, series } = await cpuSeries(sys, () => runUsers(sys.url, { users: u, durationS: stepS, thinkScale, rampS: Math.min(5, stepS / 4) }));
+        for (let b = 0; b < stepS; b++) rpsSeries.push([tOff + b, samples.filter((x) => x.at >= b * 1000 && x.at < (b + 1) * 1000).length]);
+        cpuAll.push(...series.map((x) => ({ ...x, t: r3(x.t + tOff) })));
+        tOff += stepS;
+        const ok = samples.filter((x) => x.ok);
+        const rps = ok.length / stepS;
+        const perTask = Object.fromEntries(Object.keys(TASKS).map((t) => {
+          const l = ok.filter((x) => x.task === t).map((x) => x.latencyMs);
+          return [t, { n: l.length, p50ms: r3(pct(l, 50)), p99ms: r3(pct(l, 99)) }];
+        }));
+        const cpu = Object.fromEntries(Object.keys(sys.components).map((k) => [k, r3(series.reduce((a, x) => a + (x.pct[k] ?? 0), 0) / Math.max(1, series.length))]));
+        steps.push({ users: u, tasksPerS: r3(rps), errors: samples.length - ok.length, perTask, meanCpuPct: cpu });
+        lastSamples = samples;
+        bar.tick();
+        if (prevRps > 0 && rps < prevRps * 1.1) break; // saturated: more users no longer add throughput
+        prevRps = rps;
+      }
+    } finally {
+      await sys.stop();
+    }
+    cdfs[s] = Object.fromEntries(Object.keys(TASKS).map((t) => [t, lastSamples.filter((x) => x.ok && x.task === (t as Task)).map((x) => x.latencyMs)]));
+    out[s] = { steps, rpsSeries, cpuSeries: cpuAll };
+  }
+  bar.stop();
+  writeResult('spright', 'boutique', { boutique: out, params: { users, stepS, thinkScale, thinkS: [1 * thinkScale, 10 * thinkScale], taskWeights: TASKS, note: 'tasks/s counts whole user tasks (addToCart/checkout are 2-3 HTTP requests); think time compressed by thinkScale' }, loadBefore, loadAfter: la() }, { loadBefore });
+  writeSvg(join(dir(), 'boutique-rps.svg'), lineChart({ title: 'Online Boutique: completed tasks/s over time (user steps)', xLabel: 's', yLabel: 'tasks/s', series: systems.map((s) => ({ name: s, points: (out[s] as { rpsSeries: [number, number][] }).rpsSeries })) }));
+  for (const s of systems) {
+    const series = Object.entries(cdfs[s]).filter(([, v]) => v.length > 0).map(([t, v]) => ({ name: t, samples: v }));
+    if (series.length) writeSvg(join(dir(), `boutique-cdf-${s}.svg`), cdfChart({ title: `Online Boutique on ${s}: response time CDF per request sequence (last step)`, xLabel: 'ms', series, logX: true }));
+    const cpu = (out[s] as { cpuSeries: { t: number; pct: Record<string, number> }[] }).cpuSeries;
+    const keys = [...new Set(cpu.flatMap((x) => Object.keys(x.pct)))];
+    if (cpu.length) writeSvg(join(dir(), `boutique-cpu-${s}.svg`), lineChart({ title: `Online Boutique on ${s}: CPU per component`, xLabel: 's', yLabel: '% of a core', series: keys.map((k) => ({ name: k, points: cpu.map((x) => [x.t, x.pct[k] ?? 0] as [number, number]) })) }));
+  }
+  printTable(systems.flatMap((s) => ((out[s] as { steps: Record<string, unknown>[] }).steps).map((st) => ({ system: s, users: st.users as number, 'tasks/s': st.tasksPerS as number, errors: st.errors as number, 'browse p99 ms': (st.perTask as Record<string, { p99ms: number }>).browseProduct.p99ms }))), `Online Boutique (load before ${loadBefore.join(' ')})`);
+}
+
+async function motion(systems: SystemName[], durationS: number, compress: number): Promise<void> {
+  const loadBefore = la();
+  const trace = motionTrace({ durationS, seed: 11, compress });
+  const out: Record<string, unknown> = {};
+  // The systems replay the same trace at the same time (the load is tiny; each gets its own CPU series).
+  const running = await Promise.all(systems.map((s) => startSystem(s, workloadSpec('motion', { name: `mo${s.toLowerCase()}${process.pid % 10000}`, transport: s === 'knativeLike' || s === 'grpc' ? undefined : (s as 's') }))));
+  const bar = progress(`motion ${durationS}s replay (${trace.length} events)`, trace.length * systems.length);
+  try {
+    await Promise.all(running.map(async (sys) => {
+      const resp: [number, number, number][] = [];
+      const { series } = await cpuSeries(sys, async () => {
+        const t0 = Date.now();
+        const pending: Promise<void>[] = [];
+        for (const e of trace) {
+          const wait = t0 + e.t - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          pending.push(post(`${sys.url}/event`, JSON.stringify({ ...e, ts: e.t }), { 'content-type': 'application/json' }).then((r) => {
+            resp.push([r3(e.t / 1000), r3(r.ms), r.status]);
+            bar.tick();
+          }));
+        }
+        await Promise.all(pending);
+      });
+      out[sys.name] = { responses: resp, cpuSeries: series, p50ms: r3(pct(resp.map((x) => x[1]), 50)), p99ms: r3(pct(resp.map((x) => x[1]), 99)), errors: resp.filter((x) => x[2] !== 200).length, meanCpuPct: r3(series.reduce((a, x) => a + Object.values(x.pct).reduce((b, c) => b + c, 0) - (x.pct.agent ?? 0), 0) / Math.max(1, series.length)) };
+    }));
+  } finally {
+    await Promise.all(running.map((s) => s.stop()));
+  }
+  bar.stop();
+  writeResult('spright', 'motion', { motion: out, params: { durationS, compress, events: trace.length, note: 'knative-like here is always warm: scale-to-zero is not implemented in our baseline' }, loadBefore, loadAfter: la() }, { loadBefore });
+  writeSvg(join(dir(), 'motion-response.svg'), lineChart({ title: 'Motion detection: response time per event', xLabel: 'trace time (s)', yLabel: 'ms', logY: true, markers: false, series: systems.map((s) => ({ name: s, points: (out[s] as { responses: [number, number][] }).responses.map((x) => [x[0], Math.max(0.01, x[1])] as [number, number]) })) }));
+  writeSvg(join(dir(), 'motion-cpu.svg'), lineChart({ title: 'Motion detection: chain CPU (all components but the agent)', xLabel: 's', yLabel: '% of a core', markers: false, series: systems.map((s) => ({ name: s, points: (out[s] as { cpuSeries: { t: number; pct: Record<string, number> }[] }).cpuSeries.map((x) => [x.t, Object.entries(x.pct).reduce((a, [k, v]) => (k === 'agent' ? a : a + v), 0)] as [number, number]) })) }));
+  printTable(systems.map((s) => { const m = out[s] as { p50ms: number; p99ms: number; errors: number; meanCpuPct: number }; return { system: s, 'p50 ms': m.p50ms, 'p99 ms': m.p99ms, errors: m.errors, 'mean cpu %': m.meanCpuPct }; }), `motion (load before ${loadBefore.join(' ')})`);
+}
+
+async function parking(systems: SystemName[], spots: number, bursts: number, intervalS: number, detectMs: number): Promise<void> {
+  const loadBefore = la();
+  const out: Record<string, unknown> = {};
+  const bar = progress('parking', systems.length * bursts * spots);
+  for (const s of systems) {
+    const db = `/tmp/spright-parking-bench-${process.pid}-${s}.jsonl`;
+    const sys = await startSystem(s, workloadSpec('parking', { name: `pk${process.pid % 100000}`, transport: s === 'knativeLike' || s === 'grpc' ? undefined : (s as 's'), env: { PARKING_DB: db, PARKING_DETECT_MS: String(detectMs) } }));
+    const perBurst: Record<string, unknown>[] = [];
+    try {
+      const gen = parkingBursts(spots, 7);
+      const { series } = await cpuSeries(sys, async () => {
+        const t0 = Date.now();
+        for (let b = 0; b < bursts; b++) {
+          const wait = t0 + b * intervalS * 1000 - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          const snaps = gen.next().value!;
+          const ts = t0 + b * intervalS * 1000;
+          const rs = await Promise.all(snaps.map((x: { image: Uint8Array }) => post(`${sys.url}/snapshot`, x.image, { 'content-type': 'application/octet-stream', 'x-ts': String(ts) }).then((r) => (bar.tick(), r))));
+          const ms = rs.map((r) => r.ms);
+          const chains: Record<string, number> = {};
+          for (const r of rs) {
+            try {
+              const c = (JSON.parse(r.text) as { chain?: string }).chain ?? 'error';
+              chains[c] = (chains[c] ?? 0) + 1;
+            } catch {
+              chains.error = (chains.error ?? 0) + 1;
+            }
+          }
+          perBurst.push({ burst: b, p50ms: r3(pct(ms, 50)), p99ms: r3(pct(ms, 99)), maxMs: r3(Math.max(...ms)), errors: rs.filter((r) => r.status !== 200).length, chains, responseMs: ms.map(r3) });
+        }
+      });
+      out[s] = { perBurst, cpuSeries: series };
+    } finally {
+      await sys.stop();
+      const { rmSync } = await import('node:fs');
+      rmSync(db, { force: true });
+    }
+  }
+  bar.stop();
+  writeResult('spright', 'parking', { parking: out, params: { spots, bursts, intervalS, detectMs, note: 'knative-like is pre-warmed (always on), as in Fig. 5.13' }, loadBefore, loadAfter: la() }, { loadBefore });
+  writeSvg(join(dir(), 'parking-cpu.svg'), lineChart({ title: 'Parking: chain CPU over bursts', xLabel: 's', yLabel: '% of a core', markers: false, series: systems.map((s) => ({ name: s, points: (out[s] as { cpuSeries: { t: number; pct: Record<string, number> }[] }).cpuSeries.map((x) => [x.t, Object.entries(x.pct).reduce((a, [k, v]) => (k === 'agent' ? a : a + v), 0)] as [number, number]) })) }));
+  writeSvg(join(dir(), 'parking-response-cdf.svg'), cdfChart({ title: 'Parking: response time per snapshot (all bursts)', xLabel: 'ms', series: systems.map((s) => ({ name: s, samples: (out[s] as { perBurst: { responseMs: number[] }[] }).perBurst.flatMap((b) => b.responseMs) })) }));
+  printTable(systems.flatMap((s) => (out[s] as { perBurst: Record<string, unknown>[] }).perBurst.map((b) => ({ system: s, burst: b.burst as number, 'p50 ms': b.p50ms as number, 'p99 ms': b.p99ms as number, errors: b.errors as number }))), `parking (load before ${loadBefore.join(' ')})`);
+}
+
+async function idle(systems: SystemName[], idleS: number): Promise<void> {
+  const loadBefore = la();
+  const out: Record<string, unknown> = {};
+  const bar = progress(`idle ${idleS}s`, systems.length);
+  for (const s of systems) {
+    const sys = await startSystem(s, workloadSpec('chain2', { name: `id${process.pid % 100000}` }));
+    try {
+      for (let i = 0; i < 20; i++) await post(`${sys.url}/`, 'x'); // warm
+      await new Promise((r) => setTimeout(r, 1000));
+      const m = meter(sys.components);
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, idleS * 1000));
+      const secs = (performance.now() - t0) / 1000;
+      const used = m.read();
+      out[s] = { perComponentPct: Object.fromEntries(Object.entries(used).map(([k, v]) => [k, r3((v / secs) * 100)])), chainPct: r3((Object.entries(used).reduce((a, [k, v]) => (k === 'agent' ? a : a + v), 0) / secs) * 100), processes: Object.entries(sys.components).filter(([k]) => k !== 'agent').reduce((n, [, v]) => n + v.length, 0) };
+    } finally {
+      await sys.stop();
+    }
+    bar.tick();
+  }
+  bar.stop();
+  writeResult('spright', 'idle', { idleCpuPct: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, (v as { chainPct: number }).chainPct])), detail: out, idleS, loadBefore, loadAfter: la() }, { loadBefore });
+  writeSvg(join(dir(), 'idle-cpu.svg'), barChart({ title: `Idle CPU of a warm 2-function chain over ${idleS}s`, yLabel: '% of a core', categories: systems, series: [{ name: 'chain (gateway + functions + proxies)', values: systems.map((s) => (out[s] as { chainPct: number }).chainPct) }] }));
+  printTable(systems.map((s) => ({ system: s, 'chain cpu %': (out[s] as { chainPct: number }).chainPct, processes: (out[s] as { processes: number }).processes })), `idle CPU over ${idleS}s (load before ${loadBefore.join(' ')})`);
+}
+
+async function startup(systems: SystemName[], reps: number): Promise<void> {
+  const loadBefore = la();
+  const out: Record<string, unknown> = {};
+  const bar = progress('startup', systems.length * reps);
+  for (const s of systems) {
+    const runs: Record<string, unknown>[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      const sys = await startSystem(s, workloadSpec('parking', { name: `su${process.pid % 100000}`, transport: s === 'knativeLike' || s === 'grpc' ? undefined : (s as 's'), env: { PARKING_DB: `/tmp/spright-startup-${process.pid}.jsonl` } }));
+      const chainMs = performance.now() - t0;
+      const setup = (sys as RunningSystem & { setupMs?: Record<string, number> }).setupMs;
+      runs.push({ chainStartMs: r3(chainMs), dataPlaneSetupMs: setup });
+      await sys.stop();
+      bar.tick();
+    }
+    out[s] = { runs, medianChainStartMs: r3(pct(runs.map((r) => r.chainStartMs as number), 50)) };
+  }
+  bar.stop();
+  writeResult('spright', 'startup', { startup: out, params: { chain: 'parking (5 functions)', reps, note: 'SPRIGHT starts all processes in parallel (the agent cannot start them one by one); sequentialEstimateMs = sum of per-process data-plane setup, which is not a measured sequential start' }, loadBefore, loadAfter: la() }, { loadBefore });
+  printTable(systems.map((s) => ({ system: s, 'median whole-chain start ms': (out[s] as { medianChainStartMs: number }).medianChainStartMs })), `startup (load before ${loadBefore.join(' ')})`);
+}
+
+export { ALL_SYSTEMS };
