@@ -6,7 +6,7 @@
 // to maxQueue, then throw BackpressureError) and the transport emits 'backpressure'.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { DESCRIPTOR_SIZE, DescFlag, decodeDescriptor, encodeDescriptor, makeFlags, topicOf, type Descriptor } from './layout.ts';
+import { DESCRIPTOR_SIZE, DescFlag, TOPIC_SHIFT, encodeDescriptor, makeFlags, type Descriptor } from './layout.ts';
 
 export interface FunctionIdentity {
   /** Instance id (its sockmap key); 1..0xfffffffe. */
@@ -194,38 +194,47 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
     }
     const whole = b.length - (b.length % DESCRIPTOR_SIZE);
     if (whole < b.length) this.carry = Buffer.from(b.subarray(whole));
-    const grants = new Map<Key, number>();
+    // Grants owed per sender in this chunk: direct ones keyed by instance, routed ones by
+    // instance * 4096 + topic (numbers, not strings: this loop runs per descriptor).
+    let direct: Map<number, number> | undefined;
+    let routed: Map<number, number> | undefined;
     for (let off = 0; off < whole; off += DESCRIPTOR_SIZE) {
-      const d = decodeDescriptor(b, off);
-      const topic = topicOf(d.flags);
-      if (d.flags & DescFlag.CONTROL) {
-        const key = d.flags & DescFlag.RESPONSE ? `r:${topic}` : `i:${d.instance}`;
-        this.credit.set(key, (this.credit.get(key) ?? this.window) + Number(d.object));
-        this.stats.creditsReceived += Number(d.object);
+      const instance = b.readUInt32LE(off);
+      const flags = b.readUInt16LE(off + 6);
+      const topic = flags >>> TOPIC_SHIFT;
+      if (flags & DescFlag.CONTROL) {
+        const key = flags & DescFlag.RESPONSE ? `r:${topic}` : `i:${instance}`;
+        const n = Number(b.readBigUInt64LE(off + 8));
+        this.credit.set(key, (this.credit.get(key) ?? this.window) + n);
+        this.stats.creditsReceived += n;
         this.flush(key);
         continue;
       }
       this.stats.received++;
-      this.emit('descriptor', { ...d, from: d.instance, topic } satisfies Received);
-      if (this.autoGrant) {
-        const key = d.flags & DescFlag.ROUTE ? `r:${topic}@${d.instance}` : `i:${d.instance}`;
-        grants.set(key, (grants.get(key) ?? 0) + 1);
+      const d: Received = { instance, chain: b.readUInt16LE(off + 4), flags, object: b.readBigUInt64LE(off + 8), from: instance, topic };
+      this.emit('descriptor', d);
+      if (!this.autoGrant) continue;
+      if (flags & DescFlag.ROUTE) {
+        routed ??= new Map();
+        const k = instance * 4096 + topic;
+        routed.set(k, (routed.get(k) ?? 0) + 1);
+      } else {
+        direct ??= new Map();
+        direct.set(instance, (direct.get(instance) ?? 0) + 1);
       }
     }
-    for (const [key, n] of grants) this.consume(key, n);
+    if (direct) for (const [from, n] of direct) this.consume(`i:${from}`, from, undefined, n);
+    if (routed) for (const [k, n] of routed) this.consume(`r:${k}`, Math.floor(k / 4096), k % 4096, n);
   }
 
   /** Batches grants: one CONTROL descriptor per half window consumed from a sender. */
-  private consume(key: Key, n: number): void {
+  private consume(key: string, from: number, topic: number | undefined, n: number): void {
     const total = (this.consumed.get(key) ?? 0) + n;
-    const half = this.window >> 1;
-    if (total < half) {
+    if (total < this.window >> 1) {
       this.consumed.set(key, total);
       return;
     }
     this.consumed.set(key, 0);
-    const m = /^(?:i:(\d+)|r:(\d+)@(\d+))$/.exec(key)!;
-    if (m[1] !== undefined) this.grant(Number(m[1]), total);
-    else this.grant(Number(m[3]), total, Number(m[2]));
+    this.grant(from, total, topic);
   }
 }

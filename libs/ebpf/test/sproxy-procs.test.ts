@@ -33,10 +33,7 @@ describe.skipIf(!isRoot)(`SPROXY with function processes (${isRoot ? 'root' : no
 
   it('routes 1M descriptors with DFR round-robin across three processes: each delivered exactly once, to the right instance; foreign-chain and unknown-target counts exact', async () => {
     const N = 1_000_000;
-    const sender = await start(201, 10, 1);
-    const r1 = await start(202, 10, 2);
-    const r2 = await start(203, 10, 2);
-    const outsider = await start(204, 11, 1); // another chain
+    const [sender, r1, r2, outsider] = await Promise.all([start(201, 10, 1), start(202, 10, 2), start(203, 10, 2), start(204, 11, 1) /* another chain */]);
     m.setRoute(10, 1, 7, [202, 203]);
     await Promise.all([r1.call({ cmd: 'track', n: N }), r2.call({ cmd: 'track', n: N })]);
     const dl0 = m.counts.deadLetters;
@@ -77,8 +74,7 @@ describe.skipIf(!isRoot)(`SPROXY with function processes (${isRoot ? 'root' : no
 
   it('a killed function disappears from the sockhash; senders then get dead letters and keep working; a restart takes the same instance id', async () => {
     const warn0 = kernelWarnings();
-    const s = await start(301, 20, 1);
-    const victim = await start(302, 20, 2);
+    const [s, victim] = await Promise.all([start(301, 20, 1), start(302, 20, 2)]);
     const exits: number[] = [];
     m.on('exit', (id) => exits.push(id.instance));
     await s.call({ cmd: 'send', target: 302, n: 10 });
@@ -122,8 +118,7 @@ describe.skipIf(!isRoot)(`SPROXY with function processes (${isRoot ? 'root' : no
 
   it('flow control: a stalled receiver holds at most one window of descriptors in the kernel; the rest wait in the sender', async () => {
     const window = 64;
-    const s = await start(501, 40, 1, [`window=${window}`]);
-    const stalled = await start(502, 40, 2, [`window=${window}`]);
+    const [s, stalled, raw] = await Promise.all([start(501, 40, 1, [`window=${window}`]), start(502, 40, 2, [`window=${window}`]), start(503, 40, 1)]);
     await stalled.call({ cmd: 'mode', mode: 'stall' });
     const before = m.metrics().find((r) => r.chain === 40 && r.function === 2)?.received ?? 0n;
     const r = await s.call({ cmd: 'push', target: 502, n: 20_000 });
@@ -134,7 +129,6 @@ describe.skipIf(!isRoot)(`SPROXY with function processes (${isRoot ? 'root' : no
     expect(after - before).toBe(BigInt(window)); // the kernel holds exactly the window
 
     // Without flow control the same stalled receiver's kernel queue just grows.
-    const raw = await start(503, 40, 1);
     await raw.call({ cmd: 'raw', target: 502, n: 20_000 });
     await until(() => (m.metrics().find((x) => x.chain === 40 && x.function === 2)!.received - before) === BigInt(window + 20_000), 10_000, 'unbounded growth without credits');
   });
