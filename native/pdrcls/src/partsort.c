@@ -8,7 +8,7 @@
  *
  * Online insert tries partitions in order of best rank and takes the first where the rule
  * keeps the set sortable; otherwise it opens a new partition whose field order is the rule's
- * constraining dimensions. Delete follows the rule's own intervals. Lookup visits
+ * constraining dimensions, narrowest range first. Delete follows the rule's own intervals. Lookup visits
  * partitions in best-rank order and stops as soon as the best match beats the next
  * partition's best rank.
  *
@@ -86,19 +86,25 @@ struct ps_pos {
 /* Position of the entry with the largest lo <= x; false when every lo > x (or empty). */
 static inline bool node_pred(const struct ps_node *nd, uint32_t x, struct ps_pos *pos)
 {
-	uint32_t nb = nd->nblk;
-	if (nb == 0 || x < nd->first[0])
+	uint32_t nb = nd->nblk, a = 0;
+	if (nb == 0)
 		return false;
-	uint32_t a = 0, c = nb;
-	while (c - a > 1) {
-		uint32_t m = (a + c) / 2;
-		if (nd->first[m] <= x)
-			a = m;
-		else
-			c = m;
+	if (nb > 1) { /* most nodes have one block: skip the directory and its cache miss */
+		if (x < nd->first[0])
+			return false;
+		uint32_t c = nb;
+		while (c - a > 1) {
+			uint32_t m = (a + c) / 2;
+			if (nd->first[m] <= x)
+				a = m;
+			else
+				c = m;
+		}
 	}
 	const struct ps_blk *b = nd->blk[a];
 	const uint32_t *lo = blk_lo(b);
+	if (x < lo[0])
+		return false;
 	uint32_t i = 0, j = b->n;
 	while (j - i > 1) {
 		uint32_t m = (i + j) / 2;
@@ -520,6 +526,26 @@ static void drop_partition(struct pdrcls *cls, struct ps *ps, struct partition *
 	part_free(cls, p);
 }
 
+/* Field order of a new partition: the creating rule's constraining dimensions, narrowest
+ * range first (ties by dimension number), so the first levels separate rules most; a rule
+ * with no constraint indexes dimension 0. */
+static void field_order(const struct pdr_entry *e, struct partition *p)
+{
+	for (int d = 0; d < PDR_DIMS; d++) {
+		if (entry_dim_is_any(e, d))
+			continue;
+		uint32_t w = e->nhi[d] - e->nlo[d];
+		unsigned i = p->depth++;
+		while (i > 0 && e->nhi[p->order[i - 1]] - e->nlo[p->order[i - 1]] > w) {
+			p->order[i] = p->order[i - 1];
+			i--;
+		}
+		p->order[i] = (uint8_t)d;
+	}
+	if (p->depth == 0)
+		p->order[p->depth++] = 0;
+}
+
 static int ps_insert(struct pdrcls *cls, struct pdr_entry *e)
 {
 	struct ps *ps = cls->impl;
@@ -544,12 +570,7 @@ static int ps_insert(struct pdrcls *cls, struct pdr_entry *e)
 		p = pc_alloc(cls, sizeof(*p));
 		if (!p)
 			return PDRCLS_ENOMEM;
-		/* field order: the rule's constraining dimensions (dimension 0 if it has none) */
-		for (int d = 0; d < PDR_DIMS; d++)
-			if (!entry_dim_is_any(e, d))
-				p->order[p->depth++] = (uint8_t)d;
-		if (p->depth == 0)
-			p->order[p->depth++] = 0;
+		field_order(e, p);
 		if (part_insert(cls, p, e) != FITS) {
 			pc_free(cls, p, sizeof(*p));
 			return PDRCLS_ENOMEM;
