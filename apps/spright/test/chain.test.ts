@@ -1,6 +1,7 @@
 // A real chain (4 function processes + gateway in its netns, H transport) and every fault case
 // of the issue that needs a running chain: handler throws, 413/400, stalled function, kill -9
 // under load, dead callee, and delete leaving nothing behind.
+import { connect as h2connect } from 'node:http2';
 import { connect } from 'node:net';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ function specYaml(name: string, transport: string): string {
   return `name: ${name}
 transport: ${transport}
 pool: { objectSize: 4096, objects: ${OBJECTS} }
-gateway: { port: 8080, concurrency: 32, timeoutMs: 20000 }
+gateway: { port: 8080, http2Port: 8443, concurrency: 32, timeoutMs: 20000 }
 functions:
   - { name: a, module: ${fixtures}/relay.ts, concurrency: 8 }
   - { name: b, module: ${fixtures}/relay.ts, concurrency: 8 }
@@ -100,6 +101,28 @@ describe.each(['h', 's'])('spright chain on the local target, transport %s', (mo
     await waitFor('5 responses', () => (data.match(/HTTP\/1\.1 200/g) ?? []).length === 5);
     sock.destroy();
     for (let i = 0; i < 5; i++) expect(data).toContain(`k${i}`);
+  });
+
+  it('serves cleartext HTTP/2 on http2Port with the same chain behind it', async () => {
+    const session = h2connect(`http://${new URL(url).hostname}:8443`);
+    try {
+      const { status, headers, body } = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        // Like curl --http2-prior-knowledge -d: DATA frames plus content-length.
+        const req = session.request({ ':method': 'POST', ':path': '/h2', 'content-length': '7' });
+        let b = '';
+        let h: Record<string, unknown> = {};
+        req.on('response', (hh) => (h = hh));
+        req.on('data', (d) => (b += d));
+        req.on('end', () => resolve({ status: Number(h[':status']), headers: h, body: b }));
+        req.on('error', reject);
+        req.end('over h2');
+      });
+      expect(status).toBe(200);
+      expect(body).toBe('over h2');
+      expect(headers['x-fn']).toBe('c');
+    } finally {
+      session.close();
+    }
   });
 
   it('ctx.call: request/response between functions by two descriptor sends', async () => {
@@ -202,6 +225,16 @@ describe.each(['h', 's'])('spright chain on the local target, transport %s', (mo
     expect(m.body).toMatch(/spright_gateway_requests_total\{status="502",chain="t\d+[hs]"\} \d+/);
     expect(m.body).toContain('spright_gateway_request_duration_seconds_bucket');
     expect(m.body).toMatch(/spright_gateway_pool_free_objects\{chain="t\d+[hs]"\} 64/);
+  });
+
+  it('EPROXY on the gateway veth counts what the gateway sent; the agent exports it with the setup times', async () => {
+    const e = chain.status().eproxy;
+    expect(e, 'EPROXY attached').toBeDefined();
+    expect(e!.rxPackets).toBeGreaterThan(0);
+    const text = await agent.registry.metrics();
+    expect(text).toContain('fastpath_eproxy_rx_packets_total');
+    expect(text).toMatch(new RegExp(`spright_dataplane_setup_seconds\\{chain="${name}",fn="a",instance="\\d+"\\} \\d`));
+    if (mode === 's') expect(text).toMatch(/fastpath_sproxy_delivered_total\{chain="\d+",function="1"\} [1-9]/);
   });
 
   it('delete leaves nothing behind: processes, region, netns, veth, logs', async () => {

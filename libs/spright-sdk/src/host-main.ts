@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   };
   process.on('message', (m: ToChild) => {
     if (m.t === 'instance-down') runtime.instanceDown(m.id);
+    else if (m.t === 'recheck') runtime.recheck();
     else if (m.t === 'instance-up') {
       plane.transport.reset?.(m.id);
       runtime.instanceUp(m.id);

@@ -5,7 +5,13 @@ export type ToAgent =
   | { t: 'load-error'; instance: number; stack: string }
   | { t: 'stats'; instance: number; stats: Record<string, number> };
 
-export type ToChild = { t: 'instance-down'; id: number } | { t: 'instance-up'; id: number } | { t: 'stats?' } | { t: 'shutdown' };
+export type ToChild =
+  | { t: 'instance-down'; id: number }
+  | { t: 'instance-up'; id: number }
+  /** Objects were reclaimed outside a death (e.g. SPROXY dead letters): re-check what you wait for. */
+  | { t: 'recheck' }
+  | { t: 'stats?' }
+  | { t: 'shutdown' };
 
 export const ENV_TOPOLOGY = 'SPRIGHT_TOPOLOGY';
 export const ENV_INSTANCE = 'SPRIGHT_INSTANCE';

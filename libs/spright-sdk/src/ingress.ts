@@ -188,12 +188,17 @@ export class ChainIngress {
   /** After the agent reclaimed a dead instance's objects: 502 every request whose object is gone. */
   instanceDown(id: number): void {
     this.router.markDown(id);
+    this.recheck(`a function of the chain died (instance ${id}); its objects were reclaimed`);
+  }
+
+  /** 502 for every request whose object was reclaimed (a dead holder, a dead-lettered descriptor). */
+  recheck(reason = 'the request object was reclaimed'): void {
     const pool = this.#o.pool;
     for (const [corr, p] of this.#pending) {
       if (!pool.isValid(p.ref)) {
         this.#finish(corr);
         this.#s.failed_dead++;
-        p.resolve({ ok: false, status: 502, reason: `a function of the chain died (instance ${id}); its objects were reclaimed` });
+        p.resolve({ ok: false, status: 502, reason });
       }
     }
     for (const [corr, a] of this.#abandoned) {

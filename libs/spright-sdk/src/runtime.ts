@@ -74,8 +74,14 @@ export class FunctionRuntime implements ContextHost {
   /** The agent reclaimed a dead instance's objects: stop routing to it and fail calls it held. */
   instanceDown(id: number): void {
     this.router.markDown(id);
+    this.recheck(id);
+  }
+
+  /** Fails calls whose object was reclaimed (by `instance` only, when given). */
+  recheck(instance?: number): void {
     for (const [corr, c] of this.#calls) {
-      if (c.target === id && !this.#o.pool.isValid(c.ref)) {
+      if ((instance === undefined || c.target === instance) && !this.#o.pool.isValid(c.ref)) {
+        const id = c.target;
         this.#calls.delete(corr);
         clearTimeout(c.timer);
         c.reject(new CallFailedError(c.fn, 'dead', `instance ${id} died; its objects were reclaimed`));

@@ -8,6 +8,7 @@ import { ChainSpecError, parseChainSpec, type ChainSpec } from '../spec/index.ts
 import { agentSocket, agentTag, stateDir } from '../paths.ts';
 import { Chain, DeployError, type DeployEvent } from './chain.ts';
 import { deleteGatewayNet, listNetns } from './netns.ts';
+import { GatewayEproxy } from './eproxy.ts';
 import { ProxyManager } from './proxy-manager.ts';
 import { leftoverRegions } from './shm-manager.ts';
 
@@ -26,6 +27,7 @@ export class Agent {
   #usedIds = new Set<number>();
   #closing = false;
   #proxy: Promise<ProxyManager> | undefined;
+  #eproxy: GatewayEproxy | undefined | null = null; // null = not tried yet
 
   constructor(private readonly opts: AgentOptions = {}) {
     this.log = opts.log ?? ((m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
@@ -73,7 +75,8 @@ export class Agent {
     const id = this.#chainId();
     try {
       const proxy = spec.transport === 's' ? await this.proxyManager() : undefined;
-      const chain = await Chain.deploy(spec, id, emit, (m) => this.log(`[${spec.name}] ${m}`), proxy);
+      if (spec.gateway.netns && this.#eproxy === null) this.#eproxy = GatewayEproxy.load(this.registry, this.log);
+      const chain = await Chain.deploy(spec, id, emit, (m) => this.log(`[${spec.name}] ${m}`), proxy, this.#eproxy ?? undefined);
       this.chains.set(spec.name, chain);
       return chain;
     } catch (err) {
@@ -86,7 +89,12 @@ export class Agent {
 
   /** The SPROXY manager, started on the first S-mode chain and kept until the agent stops. */
   proxyManager(): Promise<ProxyManager> {
-    this.#proxy ??= ProxyManager.start(this.registry, this.log).catch((err: Error) => {
+    this.#proxy ??= ProxyManager.start(this.registry, this.log).then((pm) => {
+      pm.onDeadLetter = (chainId, offset, generation) => {
+        for (const c of this.chains.values()) if (c.topology.chainId === chainId) c.deadLetter(offset, generation);
+      };
+      return pm;
+    }).catch((err: Error) => {
       this.#proxy = undefined;
       throw new DeployError(`transport "s" needs SPROXY, which failed to load: ${err.message}`);
     });
@@ -108,6 +116,7 @@ export class Agent {
     this.#closing = true;
     for (const name of [...this.chains.keys()]) await this.delete(name);
     if (this.#proxy) await (await this.#proxy.catch(() => undefined))?.close();
+    this.#eproxy?.close();
     await this.app.close();
     rmSync(agentSocket(), { force: true });
   }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { allInstances, ENV_INSTANCE, ENV_MODULE, ENV_SPROXY_SOCKET, ENV_TOPOLOGY, hostEntry, type ChainTopology } from '@fastpath/spright-sdk';
 import type { ChainSpec } from '../spec/index.ts';
 import { agentTag, gatewayEntry, logsDir, netnsName, regionName } from '../paths.ts';
+import type { Attachment } from '@fastpath/ebpf';
+import type { GatewayEproxy } from './eproxy.ts';
 import type { ProxyManager } from './proxy-manager.ts';
 import { createGatewayNet, deleteGatewayNet, type GatewayNet } from './netns.ts';
 import { readCpuTicks } from './proc.ts';
@@ -16,6 +18,7 @@ import { buildTopology } from './topology.ts';
 export type DeployEvent =
   | { event: 'region'; region: string; backing: string; objects: number; objectSize: number }
   | { event: 'netns'; netns: string; gatewayIp: string }
+  | { event: 'eproxy'; iface: string; attached: boolean }
   | { event: 'starting'; processes: number }
   | { event: 'instance-ready'; fn: string; instance: number; pid: number; setupMs: number }
   | { event: 'ready'; url: string }
@@ -52,15 +55,22 @@ export interface ChainStatus {
   pool: { objects: number; free: number; objectSize: number; reclaimed: number; exhausted: number };
   instances: InstanceStatus[];
   reclaimedByDeath: number;
+  /** Objects freed because SPROXY could not deliver their descriptor (target already dead). */
+  deadLettered: number;
+  /** EPROXY counters of the gateway's veth (what the gateway sent), when attached. */
+  eproxy?: { iface: string; rxPackets: number; rxBytes: number; redirected: number; passed: number };
 }
 
 export class Chain {
   readonly topology: ChainTopology;
   readonly memory: ChainMemory;
   net: GatewayNet | undefined;
+  #eproxyAttachment: Attachment | undefined;
   readonly procs: Supervised[] = [];
   state: ChainStatus['state'] = 'starting';
   reclaimedByDeath = 0;
+  deadLettered = 0;
+  #recheckQueued = false;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly log: (m: string) => void;
 
@@ -70,6 +80,7 @@ export class Chain {
     topology: ChainTopology,
     log: (m: string) => void,
     readonly proxy?: ProxyManager,
+    readonly eproxy?: GatewayEproxy,
   ) {
     this.memory = memory;
     this.topology = topology;
@@ -81,15 +92,19 @@ export class Chain {
     return `http://${host}:${this.spec.gateway.port}`;
   }
 
-  static async deploy(spec: ChainSpec, chainId: number, emit: (e: DeployEvent) => void, log: (m: string) => void = () => {}, proxy?: ProxyManager): Promise<Chain> {
+  static async deploy(spec: ChainSpec, chainId: number, emit: (e: DeployEvent) => void, log: (m: string) => void = () => {}, proxy?: ProxyManager, eproxy?: GatewayEproxy): Promise<Chain> {
     const tag = agentTag();
     const { memory, topology } = ChainMemory.create(spec, regionName(spec.name, tag), (key) => buildTopology(spec, chainId, regionName(spec.name, tag), key));
-    const chain = new Chain(spec, memory, topology, log, proxy);
+    const chain = new Chain(spec, memory, topology, log, proxy, eproxy);
     try {
       emit({ event: 'region', region: memory.region.name, backing: memory.region.backing, objects: spec.pool.objects, objectSize: spec.pool.objectSize });
       if (spec.gateway.netns) {
         chain.net = createGatewayNet(netnsName(spec.name, tag), `sp${tag}${chainId.toString(36)}`.slice(0, 13), chainId);
         emit({ event: 'netns', netns: chain.net.netns, gatewayIp: chain.net.gwIp });
+        if (eproxy) {
+          chain.#eproxyAttachment = eproxy.attach(chain.net.hostIf, log);
+          emit({ event: 'eproxy', iface: chain.net.hostIf, attached: chain.#eproxyAttachment !== undefined });
+        }
       }
       const dir = logsDir(spec.name);
       mkdirSync(dir, { recursive: true });
@@ -175,6 +190,25 @@ export class Chain {
     });
   }
 
+  /**
+   * A descriptor SPROXY dead-lettered: it was sent to an instance whose socket was already gone
+   * (sent after the agent reclaimed the dead process's objects, before the sender heard of the
+   * death). Nobody will ever read it, so the object goes back to the pool now and the chain
+   * re-checks what it waits for (the request answers 502 instead of timing out).
+   */
+  deadLetter(offset: number, generation: number): void {
+    const ref = { offset, generation };
+    if (!this.memory.pool.isValid(ref)) return;
+    this.memory.pool.free(ref);
+    this.deadLettered++;
+    if (this.#recheckQueued) return;
+    this.#recheckQueued = true;
+    setImmediate(() => {
+      this.#recheckQueued = false;
+      for (const p of this.procs) p.send({ t: 'recheck' });
+    });
+  }
+
   status(): ChainStatus {
     const s = this.memory.stats();
     return {
@@ -196,7 +230,16 @@ export class Chain {
         cpuTicks: p.pid ? readCpuTicks(p.pid) : undefined,
       })),
       reclaimedByDeath: this.reclaimedByDeath,
+      deadLettered: this.deadLettered,
+      eproxy: this.#eproxyCounters(),
     };
+  }
+
+  #eproxyCounters(): ChainStatus['eproxy'] {
+    if (!this.#eproxyAttachment || !this.net || !this.eproxy) return undefined;
+    const c = this.eproxy.counters(this.net.hostIf);
+    const n = (v: bigint | undefined) => Number(v ?? 0n);
+    return { iface: this.net.hostIf, rxPackets: n(c?.rxPackets), rxBytes: n(c?.rxBytes), redirected: n(c?.redirected), passed: n(c?.passed) };
   }
 
   /** Stops every process, then removes netns, region and logs. Idempotent. */
@@ -206,6 +249,8 @@ export class Chain {
     this.#timers.clear();
     await Promise.all(this.procs.map((p) => p.stop()));
     this.proxy?.unregister(allInstances(this.topology).map((i) => i.id));
+    this.#eproxyAttachment?.detach();
+    this.#eproxyAttachment = undefined;
     if (this.net) {
       deleteGatewayNet(this.net);
       this.net = undefined;

@@ -12,6 +12,9 @@ export class ProxyManager {
     readonly registrationPath: string,
   ) {}
 
+  /** A descriptor SPROXY could not deliver (target socket gone: the process just died). */
+  onDeadLetter?: (chain: number, offset: number, generation: number, target: number) => void;
+
   static async start(registry: Registry, log: (m: string) => void): Promise<ProxyManager> {
     const sproxy = await SproxyManager.start();
     const path = join(stateDir(), 'sproxy.sock');
@@ -24,7 +27,9 @@ export class ProxyManager {
     sproxy.on('dropped', (d, from) => log(`SPROXY dropped a descriptor from instance ${from.instance} (chain ${from.chain}) to instance ${d.instance} chain ${d.chain}: crosses a security domain`));
     sproxy.on('error', (e) => log(`SPROXY: ${e.message}`));
     exportSproxyMetrics(registry, sproxy);
-    return new ProxyManager(sproxy, path);
+    const pm = new ProxyManager(sproxy, path);
+    sproxy.on('deadLetter', (d) => pm.onDeadLetter?.(d.chain, Number(d.object & 0xffffffffffn), Number((d.object >> 40n) & 0xffffffn), d.instance));
+    return pm;
   }
 
   /** Forgets a chain's instances (their sockets close with their processes anyway). */

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
     process.disconnect?.();
   };
   process.on('message', (m: ToChild) => {
-    if (m.t === 'instance-down') {
+    if (m.t === 'recheck') ingress.recheck();
+    else if (m.t === 'instance-down') {
       down.add(m.id);
       ingress.instanceDown(m.id);
     } else if (m.t === 'instance-up') {

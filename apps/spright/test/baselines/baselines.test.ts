@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadChainSpec } from '../../src/spec/index.ts';
 import { exampleSpec } from '../../src/paths.ts';
 import { startBaseline, type BaselineKind, type RunningBaseline } from '../../baselines/launch.ts';
+import { connect } from 'node:net';
 import { workloadSpec } from '../../workloads/index.ts';
 
 const alive = (pid: number) => {
@@ -99,4 +100,36 @@ describe.each(['knative', 'grpc'] as BaselineKind[])('%s baseline', (kind) => {
     await b.stop();
     started.pop();
   }, 60_000);
+});
+
+describe('knative-like scale-to-zero', () => {
+  const listening = (port: number) =>
+    new Promise<boolean>((r) => {
+      const c = connect(port, '127.0.0.1', () => (c.destroy(), r(true)));
+      c.on('error', () => r(false));
+    });
+  const sidecarPorts = (b: RunningBaseline) => [...readFileSync(join(b.dir, 'broker', 'nginx.conf'), 'utf8').matchAll(/server 127\.0\.0\.1:(\d+);/g)].map((m) => Number(m[1]));
+
+  it('starts functions on the first request, stops them after the grace period, starts them again', async () => {
+    const b = await startBaseline(workloadSpec('chain2'), 'knative', { scaleToZero: { graceS: 1 } });
+    started.push(b);
+    expect(b.components.map((c) => c.role).sort()).toEqual(['activator', 'broker']);
+    const env = JSON.parse(readFileSync(`/proc/${b.components.find((c) => c.role === 'activator')!.pid}/environ`, 'utf8').split('\0').find((l) => l.startsWith('ACTIVATOR_ENV='))!.slice('ACTIVATOR_ENV='.length));
+    const ports: number[] = env.instances.map((i: { sidecarPort: number }) => i.sidecarPort);
+    expect(ports).toHaveLength(2);
+    expect(new Set(sidecarPorts(b)).size).toBe(1); // the broker sends every hop to the activator
+    for (const p of ports) expect(await listening(p)).toBe(false); // zero instances before traffic
+    for (let round = 0; round < 2; round++) {
+      const r = await fetch(`${b.url}/x`, { method: 'POST', body: 'abc' });
+      expect(r.status).toBe(200);
+      expect(await r.text()).toBe('hello 3\n');
+      for (const p of ports) expect(await listening(p)).toBe(true);
+      // No traffic for the grace period: both functions and sidecars go away.
+      const until = Date.now() + 15_000;
+      while ((await Promise.all(ports.map(listening))).some(Boolean) && Date.now() < until) await new Promise((res) => setTimeout(res, 200));
+      for (const p of ports) expect(await listening(p)).toBe(false);
+    }
+    await b.stop();
+    started.pop();
+  }, 90_000);
 });
