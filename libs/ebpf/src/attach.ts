@@ -126,23 +126,37 @@ export interface TcOptions {
   handle?: number;
 }
 
+// clsact qdiscs this process created, with how many of its attachments still use each: the
+// qdisc goes when the last one detaches (never one that existed before us).
+const ownedClsact = new Map<number, number>();
+
 export function attachTc(owner: BpfObject, prog: BpfProgram, ifindex: number, opts: TcOptions): Attachment {
   if (opts.via === 'tcx') {
     const link = bpf.linkCreate(prog.fd, ifindex, opts.direction === 'ingress' ? BPF_TCX_INGRESS : BPF_TCX_EGRESS, 0);
     return makeAttachment('tc', owner, () => bpf.closeFd(link), false);
   }
   const hook = { ifindex, attachPoint: opts.direction === 'ingress' ? BPF_TC_INGRESS : BPF_TC_EGRESS };
-  const created = bpf.tcHookCreate(hook);
+  if (bpf.tcHookCreate(hook)) ownedClsact.set(ifindex, 0);
+  const owned = ownedClsact.has(ifindex);
+  if (owned) ownedClsact.set(ifindex, ownedClsact.get(ifindex)! + 1);
+  const release = () => {
+    if (!owned) return;
+    const left = ownedClsact.get(ifindex)! - 1;
+    if (left > 0) ownedClsact.set(ifindex, left);
+    else {
+      ownedClsact.delete(ifindex);
+      bpf.tcHookDestroy({ ifindex, attachPoint: BPF_TC_INGRESS | BPF_TC_EGRESS });
+    }
+  };
   let filter: bpf.TcFilter;
   try {
     filter = bpf.tcAttach(hook, prog.fd, opts.handle ?? 1, opts.priority ?? 1);
   } catch (e) {
-    if (created) bpf.tcHookDestroy({ ifindex, attachPoint: BPF_TC_INGRESS | BPF_TC_EGRESS });
+    release();
     throw e;
   }
   return makeAttachment('tc', owner, () => {
     bpf.tcDetach(hook, filter);
-    // Remove the clsact qdisc only if this attachment created it (others may use it).
-    if (created) bpf.tcHookDestroy({ ifindex, attachPoint: BPF_TC_INGRESS | BPF_TC_EGRESS });
+    release();
   }, true);
 }

@@ -76,6 +76,7 @@ const raw = {
   tc_attach: lib.func('bpf_tc_attach', 'int', [koffi.pointer(TcHook), koffi.inout(koffi.pointer(TcOpts))]),
   tc_detach: lib.func('bpf_tc_detach', 'int', [koffi.pointer(TcHook), koffi.pointer(TcOpts)]),
   obj_get: lib.func('int bpf_obj_get(const char *pathname)'),
+  obj_info: lib.func('int bpf_obj_get_info_by_fd(int fd, _Out_ uint8_t *info, _Inout_ uint32_t *len)'),
   set_print: lib.func('void *libbpf_set_print(void *fn)'),
   close: libc.func('int close(int fd)'),
   vsnprintf: libc.func('int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *fmt, void *ap)'),
@@ -286,6 +287,12 @@ export function tcDetach(h: TcHookSpec, f: TcFilter): void {
 export function objGet(path: string): number {
   const [rc, log] = withLog(() => raw.obj_get(path) as number);
   return check(`bpf_obj_get(${path})`, rc, log);
+}
+/** Kernel id of a program or map fd (bpf_prog_info / bpf_map_info: type, then id). */
+export function objectId(fd: number): number {
+  const info = Buffer.alloc(8);
+  check('bpf_obj_get_info_by_fd', raw.obj_info(fd, info, [8]) as number);
+  return info.readUInt32LE(4);
 }
 export function closeFd(fd: number): void {
   raw.close(fd);

@@ -35,6 +35,8 @@ export class BpfMap {
   get name(): string { return this.info.name; }
   get fd(): number { this.assertOpen(); return this.info.fd; }
   get type(): number { return this.info.type; }
+  /** The kernel's id of the map (as bpftool shows it). */
+  get id(): number { return bpf.objectId(this.fd); }
   get keySize(): number { return this.info.keySize; }
   get valueSize(): number { return this.info.valueSize; }
   get maxEntries(): number { return this.info.maxEntries; }

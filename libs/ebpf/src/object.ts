@@ -22,6 +22,11 @@ export class BpfProgram {
     return bpf.programFd(this.handle);
   }
 
+  /** The kernel's id of the loaded program (as bpftool shows it). */
+  get id(): number {
+    return bpf.objectId(this.fd);
+  }
+
   /** BPF_PROG_TYPE_* of the program. */
   get type(): number {
     return bpf.programType(this.handle);

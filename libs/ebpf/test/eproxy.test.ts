@@ -4,19 +4,20 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '@fastpath/metrics';
 import { Eproxy, exportEproxyMetrics, ifindex } from '../src/index.ts';
-import { isRoot, loadedPrograms, notRootReason } from './helpers.ts';
+import { isRoot, notRootReason, programsLoaded } from './helpers.ts';
 import { createTopology, inNs, type Topology } from './topology.ts';
 import { leftovers } from './netns.ts';
 
 describe.skipIf(!isRoot)(`EPROXY XDP/tc forwarding (${isRoot ? 'root' : notRootReason})`, () => {
   let t: Topology;
+  const ids: number[] = [];
   beforeAll(() => {
     t = createTopology();
   });
   afterAll(() => {
     t?.destroy();
     expect(leftovers()).toEqual([]);
-    expect(loadedPrograms('eproxy_')).toEqual([]);
+    expect(programsLoaded(ids)).toEqual([]);
   });
 
   const ping = (n: number) => {
@@ -32,6 +33,7 @@ describe.skipIf(!isRoot)(`EPROXY XDP/tc forwarding (${isRoot ? 'root' : notRootR
 
   it('with EPROXY on, ping and TCP flow, FORWARD stays at 0, and the counters match the packets sent', async () => {
     using e = Eproxy.load();
+    ids.push(e.object.program('eproxy_xdp').id, e.object.program('eproxy_tc_ingress').id);
     e.attachXdp(t.hostClient, { mode: 'native' });
     e.allowXdpEgress(t.hostGateway);
     e.attachTc(t.hostGateway);
@@ -66,7 +68,7 @@ describe.skipIf(!isRoot)(`EPROXY XDP/tc forwarding (${isRoot ? 'root' : notRootR
   });
 
   it('after dispose nothing is attached and traffic takes the stack again', () => {
-    expect(loadedPrograms('eproxy_')).toEqual([]);
+    expect(programsLoaded(ids)).toEqual([]);
     const f0 = t.forwardPackets();
     expect(ping(10)).toBe(10);
     expect(t.forwardPackets() - f0).toBe(20);

@@ -22,3 +22,9 @@ export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condi
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether programs with these kernel ids are still loaded. */
+export function programsLoaded(ids: number[]): number[] {
+  const live = new Set((bpftoolJson<{ id: number }[]>('prog', 'show') ?? []).map((p) => p.id));
+  return ids.filter((id) => live.has(id));
+}

@@ -10,7 +10,7 @@ import {
   BpfNotFoundError, BpfObject, BpfUsageError, BpfVerifierError, Eproxy, MapType, attachTc, attachXdp, eproxyObjectPath,
   ifindex, possibleCpus, sproxyObjectPath, structCodec, u32Codec, xdpProgramId, spIdentity,
 } from '../src/index.ts';
-import { isRoot, loadedPrograms, notRootReason } from './helpers.ts';
+import { isRoot, notRootReason, programsLoaded } from './helpers.ts';
 import { prefix, sh } from './netns.ts';
 
 const probeObj = join(workspaceRoot, 'dist', 'bpf', 'probe.bpf.o');
@@ -47,20 +47,21 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
   });
 
   it('opens and loads an object, finds its programs and maps, and closes them', () => {
-    const before = loadedPrograms('sproxy_msg').length;
     const o = BpfObject.load(sproxyObjectPath());
+    const id = o.program('sproxy_msg').id;
     expect(o.programNames).toEqual(['sproxy_msg']);
     expect(o.mapNames.sort()).toEqual(['sp_instances', 'sp_metrics', 'sp_routes', 'sp_sender', 'sp_sockets']);
     expect(o.map('sp_sockets').type).toBe(MapType.SOCKHASH);
     expect(o.map('sp_instances')).toMatchObject({ keySize: 4, valueSize: 8, maxEntries: 8192 });
     expect(o.program('sproxy_msg').fd).toBeGreaterThan(0);
-    expect(loadedPrograms('sproxy_msg').length).toBe(before + 1);
+    expect(programsLoaded([id])).toEqual([id]);
+    expect(o.map('sp_sockets').id).toBeGreaterThan(0);
     expect(() => o.program('nope')).toThrow(/it has: sproxy_msg/);
     expect(() => o.map('nope')).toThrow(BpfNotFoundError);
     o.dispose();
     o.dispose(); // idempotent
     expect(() => o.map('sp_instances')).toThrow(/already disposed/);
-    expect(loadedPrograms('sproxy_msg').length).toBe(before);
+    expect(programsLoaded([id])).toEqual([]);
   });
 
   it('map update/lookup/delete/iterate with typed codecs, and key/value size checks', () => {
@@ -144,6 +145,7 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     const dev = veth[0];
     const i = ifindex(dev);
     const e = Eproxy.load(eproxyObjectPath());
+    const ids = [e.object.program('eproxy_xdp').id, e.object.program('eproxy_tc_ingress').id];
     try {
       const x = e.attachXdp(dev, { mode: 'generic' });
       expect(xdpProgramId(i, 'generic')).toBeGreaterThan(0);
@@ -160,25 +162,41 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
       expect(hasClsact(dev)).toBe(true);
       const eg = attachTc(e.object, e.object.program('eproxy_tc_ingress'), i, { direction: 'egress', via: 'tcx' });
       expect(eg.kind).toBe('tc');
+      // A second clsact filter on the same device: detaching it keeps the qdisc for the first.
+      const second = attachTc(e.object, e.object.program('eproxy_tc_ingress'), i, { direction: 'egress' });
+      expect(tcFilters(dev, 'egress')).toContain('eproxy_tc_ingre');
+      second.detach();
+      expect(tcFilters(dev, 'egress')).not.toContain('eproxy');
+      expect(hasClsact(dev)).toBe(true);
+      expect(tcFilters(dev, 'ingress')).toContain('eproxy_tc_ingre');
     } finally {
       e.dispose();
     }
     expect(xdpProgramId(ifindex(veth[1]), 'native')).toBe(0);
     expect(tcFilters(dev, 'ingress')).not.toContain('eproxy');
     expect(hasClsact(dev)).toBe(false);
-    expect(loadedPrograms('eproxy_').length).toBe(0);
+    expect(programsLoaded(ids)).toEqual([]);
   });
 
+  let childIds: number[] = [];
   const attachChild = (how: 'exit' | 'wait', via: 'clsact' | 'tcx') =>
     new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
       const c = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'attach.ts'), veth[0], how, via], { cwd: workspaceRoot, stdio: ['ignore', 'pipe', 'inherit'] });
-      c.stdout!.on('data', (d) => String(d).includes('attached') && resolve(c));
+      c.stdout!.on('data', (d) => {
+        const m = /attached (\d+) (\d+)/.exec(String(d));
+        if (m) {
+          childIds = [Number(m[1]), Number(m[2])];
+          if (how === 'wait') resolve(c);
+        }
+      });
       c.once('exit', (code) => (how === 'exit' ? resolve(c) : reject(new Error(`attach child exited early (${code})`))));
     });
   const exited = (c: ReturnType<typeof spawn>) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode ? r() : c.once('exit', () => r())));
   const clean = () => {
     expect(xdpProgramId(ifindex(veth[0]), 'generic')).toBe(0);
     expect(tcFilters(veth[0], 'ingress')).not.toContain('eproxy');
+    expect(childIds.length).toBe(2);
+    expect(programsLoaded(childIds)).toEqual([]);
   };
 
   it('nothing stays attached when the process exits normally (clsact filters too)', async () => {
@@ -201,8 +219,7 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     c.kill('SIGKILL');
     await exited(c);
     // Link teardown happens when the kernel releases the dead process's files.
-    for (let i = 0; i < 100 && loadedPrograms('eproxy_').length; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && programsLoaded(childIds).length; i++) await new Promise((r) => setTimeout(r, 20));
     clean();
-    expect(loadedPrograms('eproxy_').length).toBe(0);
   });
 });

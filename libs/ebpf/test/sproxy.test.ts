@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '@fastpath/metrics';
 import { BpfUsageError, CreditTransport, DescFlag, SproxyManager, exportSproxyMetrics, type Received } from '../src/index.ts';
-import { isRoot, loadedPrograms, notRootReason, until } from './helpers.ts';
+import { bpftoolJson, isRoot, notRootReason, programsLoaded, until } from './helpers.ts';
 
 describe.skipIf(!isRoot)(`SPROXY descriptor routing (${isRoot ? 'root' : notRootReason})`, () => {
   let m: SproxyManager;
@@ -103,7 +103,22 @@ describe.skipIf(!isRoot)(`SPROXY descriptor routing (${isRoot ? 'root' : notRoot
     expect(m.metrics().find((x) => x.chain === 6 && x.function === 1)?.delivered).toBe(1000n);
   });
 
+  it('a descriptor split over two writes is corked until complete, then routed whole', async () => {
+    const s = await fn(151, 7, 1);
+    const r = await fn(152, 7, 2);
+    const { encodeDescriptor } = await import('../src/index.ts');
+    const d = encodeDescriptor({ instance: 152, chain: 7, flags: 0, object: 0x1122334455n });
+    await new Promise<void>((res) => s.t.socket.write(d.subarray(0, 8), () => res()));
+    await new Promise((res) => setTimeout(res, 50));
+    expect(r.got).toEqual([]);
+    s.t.socket.write(d.subarray(8));
+    await until(() => r.got.length === 1);
+    expect(r.got[0]).toMatchObject({ from: 151, chain: 7, object: 0x1122334455n });
+  });
+
   it('is loaded while running (checked with bpftool)', () => {
-    expect(loadedPrograms('sproxy_msg').length).toBeGreaterThan(0);
+    const id = m.object.program('sproxy_msg').id;
+    expect(programsLoaded([id])).toEqual([id]);
+    expect(JSON.stringify(bpftoolJson('map', 'show', 'id', String(m.object.map('sp_sockets').id)))).toContain('sockhash');
   });
 });
