@@ -98,6 +98,10 @@ static inline uint64_t rankheap_best(const struct rankheap *h)
 	return h->n ? h->a[0]->rank : UINT64_MAX;
 }
 
+/* PartitionSort structural invariants (sortedness, disjointness, leaf lists, heaps, order);
+ * 0 when they hold. Hidden symbol: for the C unit tests only. */
+int pdrcls_ps_check(const struct pdrcls *cls);
+
 extern const struct pdrcls_ops pdrcls_oracle_ops, pdrcls_ll_ops, pdrcls_llfull_ops, pdrcls_tss_ops,
 	pdrcls_pstss_ops, pdrcls_ps_ops;
 

@@ -628,3 +628,82 @@ static int ps_classify(struct pdrcls *cls, const struct pdr_key *keys, size_t n,
 }
 
 const struct pdrcls_ops pdrcls_ps_ops = { ps_init, ps_fini, ps_insert, ps_remove, ps_classify, ps_tables };
+
+/* ---- structural self-check (tests only; hidden from the shared object's exports) ---- */
+
+static int check_node(const struct partition *p, const struct ps_node *nd, unsigned lvl,
+		      uint32_t *plo, uint32_t *phi, size_t *nrules)
+{
+	uint32_t count = 0;
+	bool have_prev = false;
+	uint32_t prev_hi = 0;
+	if (nd->nblk == 0 || nd->nblk > nd->capblk)
+		return -1;
+	for (uint32_t b = 0; b < nd->nblk; b++) {
+		const struct ps_blk *blk = nd->blk[b];
+		if (blk->n == 0 || blk->n > blk->cap || blk->cap > BLK_MAX || nd->first[b] != blk_lo(blk)[0])
+			return -2;
+		for (uint32_t i = 0; i < blk->n; i++, count++) {
+			uint32_t lo = blk_lo(blk)[i], hi = blk_hi(blk)[i];
+			if (lo > hi || (have_prev && lo <= prev_hi))
+				return -3; /* sorted and pairwise disjoint: the sortable-set property */
+			have_prev = true;
+			prev_hi = hi;
+			const struct ps_item *it = blk_it(blk)[i];
+			int d = p->order[lvl];
+			plo[d] = lo;
+			phi[d] = hi;
+			if (it->sub) {
+				if (it->n || lvl + 1 >= p->depth)
+					return -4;
+				int rc = check_node(p, it->sub, lvl + 1, plo, phi, nrules);
+				if (rc)
+					return rc;
+				continue;
+			}
+			if (it->n == 0 || it->n > LEAF_MAX)
+				return -5;
+			for (uint32_t r = 0; r < it->n; r++) {
+				const struct pdr_entry *e = it->rules[r];
+				if (e->owner != p || (r && it->rules[r - 1]->rank >= e->rank))
+					return -6;
+				for (unsigned l = 0; l <= lvl; l++) /* the path intervals are the rule's */
+					if (e->nlo[p->order[l]] != plo[p->order[l]] || e->nhi[p->order[l]] != phi[p->order[l]])
+						return -7;
+				for (unsigned l = lvl + 1; l < p->depth; l++) /* list members agree below */
+					if (e->nlo[p->order[l]] != it->rules[0]->nlo[p->order[l]] ||
+					    e->nhi[p->order[l]] != it->rules[0]->nhi[p->order[l]])
+						return -8;
+			}
+			*nrules += it->n;
+		}
+	}
+	return count == nd->count ? 0 : -9;
+}
+
+__attribute__((visibility("hidden"))) int pdrcls_ps_check(const struct pdrcls *cls)
+{
+	if (!cls || cls->kind != PDRCLS_PS)
+		return PDRCLS_EINVAL;
+	const struct ps *ps = cls->impl;
+	size_t total = 0;
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct partition *p = ps->p[i];
+		uint32_t plo[PDR_DIMS], phi[PDR_DIMS];
+		size_t n = 0;
+		if (p->pos != i || (i && rankheap_best(&ps->p[i - 1]->heap) > rankheap_best(&p->heap)))
+			return -10; /* partitions in best-rank order */
+		int rc = check_node(p, &p->root, 0, plo, phi, &n);
+		if (rc)
+			return rc;
+		if (n != p->heap.n || n == 0)
+			return -11;
+		uint64_t best = UINT64_MAX;
+		for (size_t j = 0; j < p->heap.n; j++)
+			best = p->heap.a[j]->rank < best ? p->heap.a[j]->rank : best;
+		if (best != rankheap_best(&p->heap))
+			return -12;
+		total += n;
+	}
+	return total == cls->ids.count ? 0 : -13;
+}

@@ -1,5 +1,6 @@
 /* Every classifier against the brute-force oracle on randomised rules, keys and
  * insert/delete sequences, plus the priority rule and bad-input errors. Runs under ASan. */
+#include "internal.h"
 #include "pdrcls.h"
 #include "testutil.h"
 
@@ -161,8 +162,10 @@ static void test_random(uint64_t seed, size_t npool)
 		for (int k = 0; k < PDRCLS_KIND_COUNT; k++)
 			CHECK_EQ(in[i] ? pdrcls_delete(cls[k], pool[i].pdr_id) : pdrcls_insert(cls[k], &pool[i]), 0);
 		in[i] = !in[i];
-		if (op % 500 == 499)
+		if (op % 500 == 499) {
 			cross_check(cls[0], cls, pool, npool);
+			CHECK_EQ(pdrcls_ps_check(cls[PDRCLS_PS]), 0);
+		}
 	}
 	size_t count = 0;
 	for (size_t i = 0; i < npool; i++)
@@ -231,6 +234,8 @@ static void test_identical_rules(void)
 	struct pdrcls_stats st;
 	pdrcls_stats(ps, &st);
 	CHECK(st.tables >= 2);
+	CHECK_EQ(pdrcls_ps_check(ps), 0);
+	CHECK_EQ(pdrcls_ps_check(o), PDRCLS_EINVAL);
 	for (uint32_t p = 99; p < 104; p++) {
 		struct pdr_key k = { { 0 } };
 		uint32_t a, b;
@@ -278,6 +283,7 @@ static void test_large_nodes(void)
 		CHECK_EQ(pdrcls_classify_batch(o, k, 2 * N, a, NULL), pdrcls_classify_batch(ps, k, 2 * N, b, NULL));
 		for (uint32_t i = 0; i < 2 * N; i++)
 			CHECK_EQ(a[i], b[i]);
+		CHECK_EQ(pdrcls_ps_check(ps), 0);
 		for (uint32_t i = round; i < N; i += 2) { /* delete half, then the rest */
 			CHECK_EQ(pdrcls_delete(o, i), 0);
 			CHECK_EQ(pdrcls_delete(ps, i), 0);
