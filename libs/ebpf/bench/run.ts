@@ -157,7 +157,10 @@ async function eproxyBench() {
   const ip = spawn('ip', ['netns', 'exec', topo.gatewayNs, 'iperf3', '-s', '-B', topo.gatewayIp], { stdio: 'ignore' });
   try {
     await new Promise((r) => setTimeout(r, 500));
-    const res = { on: [] as ReturnType<typeof sockperfRtt>[], off: [] as ReturnType<typeof sockperfRtt>[], gbpsOn: [] as number[], gbpsOff: [] as number[], forwardOn: 0 };
+    const res = {
+      on: [] as ReturnType<typeof sockperfRtt>[], off: [] as ReturnType<typeof sockperfRtt>[], tcOnly: [] as ReturnType<typeof sockperfRtt>[],
+      gbpsOn: [] as number[], gbpsOff: [] as number[], gbpsTcOnly: [] as number[], forwardOn: 0,
+    };
     for (let r = 0; r < 2; r++) {
       res.off.push(sockperfRtt(topo));
       res.gbpsOff.push(iperfGbps(topo));
@@ -174,7 +177,21 @@ async function eproxyBench() {
       } finally {
         e.dispose();
       }
-      log(`eproxy round ${r + 1}/2: rtt p50 off ${res.off.at(-1)!.p50us} us, on ${res.on.at(-1)!.p50us} us`);
+      // Variant: tc on both host veths, bpf_redirect_peer straight into the other pod (no XDP).
+      const t = Eproxy.load();
+      try {
+        t.attachTc(topo.hostClient);
+        t.attachTc(topo.hostGateway);
+        t.setTcEgress(topo.hostClient, 'peer');
+        t.setTcEgress(topo.hostGateway, 'peer');
+        const f0 = topo.forwardPackets();
+        res.tcOnly.push(sockperfRtt(topo));
+        res.gbpsTcOnly.push(iperfGbps(topo));
+        res.forwardOn += topo.forwardPackets() - f0;
+      } finally {
+        t.dispose();
+      }
+      log(`eproxy round ${r + 1}/2: rtt p50 off ${res.off.at(-1)!.p50us} us, on ${res.on.at(-1)!.p50us} us, tc-only ${res.tcOnly.at(-1)!.p50us} us`);
     }
     return res;
   } finally {
@@ -204,11 +221,12 @@ try {
     ratios: { sproxyVsTcpRttP50: ratio(rtt.sproxy.p50, rtt.tcp.p50), sproxyVsUnixRttP50: ratio(rtt.sproxy.p50, rtt.unix.p50), batchVsSingle: ratio(oneway.batched.p50, oneway.single.p50) },
     eproxy: {
       rr: {
-        p50us: { on: r2(median(ep.on.map((x) => x.p50us))), off: r2(median(ep.off.map((x) => x.p50us))) },
-        p99us: { on: r2(median(ep.on.map((x) => x.p99us))), off: r2(median(ep.off.map((x) => x.p99us))) },
+        p50us: { on: r2(median(ep.on.map((x) => x.p50us))), off: r2(median(ep.off.map((x) => x.p50us))), tcOnly: r2(median(ep.tcOnly.map((x) => x.p50us))) },
+        p99us: { on: r2(median(ep.on.map((x) => x.p99us))), off: r2(median(ep.off.map((x) => x.p99us))), tcOnly: r2(median(ep.tcOnly.map((x) => x.p99us))) },
         tool: 'sockperf ping-pong UDP, --full-rtt, client ns -> gateway ns',
       },
-      throughputGbps: { on: r2(median(ep.gbpsOn)), off: r2(median(ep.gbpsOff)), tool: 'iperf3 TCP' },
+      throughputGbps: { on: r2(median(ep.gbpsOn)), off: r2(median(ep.gbpsOff)), tcOnly: r2(median(ep.gbpsTcOnly)), tool: 'iperf3 TCP' },
+      variants: { on: 'XDP native on client-side host veth + tc ingress on gateway-side host veth (redirect_peer)', tcOnly: 'tc ingress on both host veths, bpf_redirect_peer both ways', off: 'host IP forwarding' },
       forwardPacketsWithEproxyOn: ep.forwardOn,
       xdpMode: 'native (veth peers: GRO on, tx checksum offload off)',
     },
@@ -226,8 +244,9 @@ try {
     { sends: 'batched (256 per write)', 'descriptors/s (median)': data.sproxy.oneway.batchPerSec },
   ], 'SPROXY one-way, with credit flow control');
   printTable([
-    { eproxy: 'off (host stack)', 'rr p50 us': data.eproxy.rr.p50us.off, 'rr p99 us': data.eproxy.rr.p99us.off, 'TCP Gbit/s': data.eproxy.throughputGbps.off },
-    { eproxy: 'on (XDP + tc)', 'rr p50 us': data.eproxy.rr.p50us.on, 'rr p99 us': data.eproxy.rr.p99us.on, 'TCP Gbit/s': data.eproxy.throughputGbps.on },
+    { eproxy: 'off (host stack)', 'rr p50 us': data.eproxy.rr.p50us.off, 'rr p99 us': data.eproxy.rr.p99us.off, 'TCP Gbit/s': data.eproxy.throughputGbps.off, 'vs off p50': 1 },
+    { eproxy: 'on (XDP + tc)', 'rr p50 us': data.eproxy.rr.p50us.on, 'rr p99 us': data.eproxy.rr.p99us.on, 'TCP Gbit/s': data.eproxy.throughputGbps.on, 'vs off p50': ratio(data.eproxy.rr.p50us.on, data.eproxy.rr.p50us.off) },
+    { eproxy: 'on (tc only, redirect_peer)', 'rr p50 us': data.eproxy.rr.p50us.tcOnly, 'rr p99 us': data.eproxy.rr.p99us.tcOnly, 'TCP Gbit/s': data.eproxy.throughputGbps.tcOnly, 'vs off p50': ratio(data.eproxy.rr.p50us.tcOnly, data.eproxy.rr.p50us.off) },
   ], 'EPROXY across client ns -> host -> gateway ns');
   console.log(writeResult('ebpf', 'bench', data, { loadBefore }));
 } finally {
