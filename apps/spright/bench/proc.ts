@@ -37,8 +37,15 @@ export interface Meter {
  * `selfOnly` components, e.g. the in-process agent whose children are the chain); read() gives
  * seconds used since. */
 export function meter(components: Record<string, number[]>, selfOnly: string[] = ['agent']): Meter {
-  const pids = Object.fromEntries(Object.entries(components).map(([k, roots]) => [k, selfOnly.includes(k) ? roots : roots.flatMap(tree)]));
-  const ticks = (k: string) => pids[k].reduce((n, p) => n + (stat(p)?.ticks ?? 0), 0);
-  const t0 = Object.fromEntries(Object.keys(pids).map((k) => [k, ticks(k)]));
-  return { read: () => Object.fromEntries(Object.keys(pids).map((k) => [k, (ticks(k) - t0[k]) / CLK_TCK])) };
+  const pidsOf = (k: string) => (selfOnly.includes(k) ? components[k] : components[k].flatMap(tree));
+  const snap = () => Object.fromEntries(Object.keys(components).map((k) => [k, new Map(pidsOf(k).map((p) => [p, stat(p)?.ticks ?? 0]))]));
+  const t0 = snap();
+  // Process trees are re-read at read(): a process born since start() (a scale-from-zero start)
+  // counts from 0 ticks; one that exited in between is lost (its ticks went to its reaper's cutime).
+  return {
+    read: () => {
+      const now = snap();
+      return Object.fromEntries(Object.keys(components).map((k) => [k, [...now[k]].reduce((n, [p, t]) => n + t - (t0[k].get(p) ?? 0), 0) / CLK_TCK]));
+    },
+  };
 }

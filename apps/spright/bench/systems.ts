@@ -20,12 +20,12 @@ export interface RunningSystem {
 
 /** The SPRIGHT agent runs in this process; its CPU is this process's (the bench's own work
  * between runs is small: wrk runs as its own process). */
-export async function startSystem(name: SystemName, spec: ChainSpec): Promise<RunningSystem> {
+export async function startSystem(name: SystemName, spec: ChainSpec, opts: { scaleToZero?: { graceS: number } } = {}): Promise<RunningSystem> {
   if (name === 'knativeLike' || name === 'grpc') {
     const kind: BaselineKind = name === 'knativeLike' ? 'knative' : 'grpc';
-    const b = await startBaseline(spec, kind);
+    const b = await startBaseline(spec, kind, { scaleToZero: name === 'knativeLike' ? opts.scaleToZero : undefined });
     const components: Record<string, number[]> = {};
-    for (const c of b.components) (components[c.role === 'function' ? 'functions' : c.role === 'sidecar' ? 'sidecars' : 'broker'] ??= []).push(c.pid);
+    for (const c of b.components) (components[c.role === 'function' ? 'functions' : c.role === 'sidecar' ? 'sidecars' : c.role] ??= []).push(c.pid);
     return { name, url: b.url, components, stop: () => b.stop() };
   }
   const stateDir = `/tmp/spright-bench-${process.pid}-${name}`;
