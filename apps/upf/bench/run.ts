@@ -19,7 +19,7 @@ import { Action, cookie, Datapath, Iface, type DpStats } from '../src/datapath.t
 import { benchTopology, type BenchTopology } from './netns.ts';
 
 const SESSIONS = [1, 1000, 100_000];
-const SECONDS = Number(process.env.UPF_BENCH_SECONDS ?? 3);
+const SECONDS = Number(process.env.UPF_BENCH_SECONDS ?? 2);
 const REPS = Number(process.env.UPF_BENCH_REPS ?? 3);
 const UE_BASE = ipv4ToInt('10.64.0.1');
 const UE_POOL = '10.64.0.0/14';
@@ -139,7 +139,15 @@ async function throughput(dp: Datapath, t: BenchTopology, n: number, dir: 'uplin
     const g = dir === 'uplink'
       ? gen(t.gnb, ['gtpu', '192.168.3.1', '2152', String(n), String(TEID_UL), intToIpv4(UE_BASE), '192.168.6.2', String(SECONDS)])
       : gen(t.dn, ['ip', intToIpv4(UE_BASE), String(n), '40000', String(SECONDS)]);
-    await new Promise((res) => setTimeout(res, 200)); // let the data path drain its socket
+    // Let the data path drain its socket: wait until its receive counter stops moving.
+    let last = -1;
+    for (let i = 0; i < 30; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      const s = dp.stats();
+      const now = s.rxN3 + s.rxN6;
+      if (now === last) break;
+      last = now;
+    }
     const d = delta(a, dp.stats());
     const fwd = dir === 'uplink' ? d.txN6 : d.txN3;
     const rx = dir === 'uplink' ? d.rxN3 : d.rxN6;
@@ -151,11 +159,35 @@ async function throughput(dp: Datapath, t: BenchTopology, n: number, dir: 'uplin
 function flatten(o: any, prefix = '', out: [string, number][] = []): [string, number][] {
   if (o && typeof o === 'object' && !Array.isArray(o)) {
     for (const [k, v] of Object.entries(o)) {
-      if (['machine', 'data', 'runs', 'loadBefore', 'ci95'].includes(k)) continue;
+      if (['machine', 'data', 'runs', 'loadBefore', 'ci95', 'config', 'reference'].includes(k)) continue;
       flatten(v, prefix ? `${prefix}.${k}` : k, out);
     }
-  } else if (typeof o === 'number' && /(nsPerPkt|mppsPerCore|nsPerOp|mismatches|wallMpps|ratio\w*)$/.test(prefix)) out.push([prefix, o]);
+  } else if (typeof o === 'number' && /\.(nsPerPkt|mppsPerCore|nsPerOp|mismatches|wallMpps)$/.test(prefix)) out.push([prefix, o]);
   return out;
+}
+
+const CLASSIFIER = /^(oracle|ll|ll-fullscan|tss|pstss|ps|PDR-.*)$/;
+
+/** One table over every result file: a row per measured item, a column per classifier
+ *  (figures without a classifier go to the "value" column). Fig. 7.9 rows show ns/packet only. */
+function comparison(dir: string): Record<string, string | number>[] {
+  const rows = new Map<string, Record<string, string | number>>();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
+    for (const [key, value] of flatten(JSON.parse(readFileSync(join(dir, f), 'utf8')))) {
+      const parts = key.split('.');
+      if (parts[0] === 'fig7_9' && parts.at(-1) !== 'nsPerPkt') continue;
+      if (parts[0] === 'datapath' && (parts.includes('bySessions') ? false : parts.length > 3)) continue;
+      const ci = parts.findIndex((p) => CLASSIFIER.test(p));
+      const col = ci >= 0 ? parts[ci] : 'value';
+      const item = parts.filter((_, i) => i !== ci).join('.');
+      const row = rows.get(item) ?? { item };
+      row[col] = value;
+      rows.set(item, row);
+    }
+  }
+  const cols = new Set<string>();
+  for (const r of rows.values()) for (const k of Object.keys(r)) cols.add(k);
+  return [...rows.values()].map((r) => Object.fromEntries([...cols].map((c) => [c, r[c] ?? ''])));
 }
 
 async function main() {
@@ -237,12 +269,7 @@ async function main() {
     'UPF data path (medians; goal >= 2 Mpps/core)',
   );
 
-  const rows: Record<string, string | number>[] = [];
-  const dir = join(resultsDir(), 'upf');
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json')).sort()) {
-    for (const [key, value] of flatten(JSON.parse(readFileSync(join(dir, f), 'utf8')))) rows.push({ file: f, key, value });
-  }
-  printTable(rows, 'docs/results/upf/*.json: every lookup, update and data-path figure');
+  printTable(comparison(join(resultsDir(), 'upf')), 'docs/results/upf/*.json: lookups (ns/pkt), updates (ns/op), Fig. 7.9 (ns/pkt), data path (Mpps)');
 }
 
 main().catch((e) => {

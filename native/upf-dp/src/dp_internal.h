@@ -59,6 +59,7 @@ struct txd {
 enum out_mode { OUT_SOCKETS, OUT_CAPTURE, OUT_DISCARD };
 
 struct upf_dp {
+	uint64_t serial; /* unique per data path in this process */
 	struct pdrsess *sess;
 	uint32_t max_slots, default_buffer;
 

@@ -54,6 +54,8 @@ struct upf_dp *upf_dp_create(int kind, uint32_t expected_sessions, uint32_t max_
 	struct upf_dp *dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return NULL;
+	static atomic_uint_fast64_t serials;
+	dp->serial = atomic_fetch_add(&serials, 1) + 1;
 	dp->n3_fd = dp->n6_rx_fd = dp->n6_tx_fd = -1;
 	pthread_mutex_init(&dp->tables_lock, NULL);
 	pthread_mutex_init(&dp->cap_lock, NULL);
@@ -225,7 +227,7 @@ void dp_emit(struct upf_dp *dp, enum out_mode mode, struct txd *tx, int n)
 		h->msg_hdr.msg_namelen = sizeof(to[i]);
 	}
 	int fds[2] = { dp->n3_fd, dp->n6_tx_fd };
-	uint64_t *ok[2] = { &dp->st.tx_n3, &dp->st.tx_n6 };
+	uint64_t ok[2] = { 0, 0 }, failed = 0;
 	for (int s = 0; s < 2; s++) {
 		int done = 0;
 		while (done < cnt[s]) {
@@ -234,14 +236,20 @@ void dp_emit(struct upf_dp *dp, enum out_mode mode, struct txd *tx, int n)
 				if (r < 0 && errno == EINTR)
 					continue;
 				/* ENOBUFS/EAGAIN/unreachable: count the one that failed and go on. */
-				dp->st.drops[UPF_DROP_TX_ERROR]++;
+				failed++;
 				done++;
 				continue;
 			}
 			done += r;
-			*ok[s] += (uint64_t)r;
+			ok[s] += (uint64_t)r;
 		}
 	}
+	/* Counters are only touched under tables_lock so upf_dp_stats() reads a consistent set. */
+	pthread_mutex_lock(&dp->tables_lock);
+	dp->st.tx_n3 += ok[0];
+	dp->st.tx_n6 += ok[1];
+	dp->st.drops[UPF_DROP_TX_ERROR] += failed;
+	pthread_mutex_unlock(&dp->tables_lock);
 }
 
 /* Runs a downlink batch over packets a FAR update released from buffering. */
@@ -391,14 +399,15 @@ int upf_dp_stats(struct upf_dp *dp, struct upf_dp_stats *out)
 	return 0;
 }
 
-/* Test/bench entry: reader slots are per calling thread, registered on first use. */
+/* Test/bench entry: reader slots are per calling thread, registered on first use. The data
+ * path's serial number (not its address, which malloc may reuse) says whose slot we hold. */
 static int caller_reader(struct upf_dp *dp)
 {
-	static __thread struct upf_dp *owner;
+	static __thread uint64_t owner;
 	static __thread int slot = -1;
-	if (owner != dp) {
+	if (owner != dp->serial) {
 		slot = pdrsess_reader_register(dp->sess);
-		owner = slot >= 0 ? dp : NULL;
+		owner = slot >= 0 ? dp->serial : 0;
 	}
 	return slot;
 }

@@ -221,6 +221,18 @@ int main(void)
 	CHECK(strstr(upf_dp_last_error(dp), "netns") != NULL);
 	CHECK(upf_dp_open(dp, NULL, "not-an-ip", 0, "lo") == UPF_EINVAL);
 	upf_dp_destroy(dp);
+
+	/* a new data path (malloc may hand out the same address) gets its own reader slot */
+	for (int k = 0; k < 3; k++) {
+		struct upf_dp *d2 = upf_dp_create(PDRCLS_LL, 4, 8, 0, 0);
+		CHECK(d2 && upf_dp_session_add(d2, 1, TEID_UL, UE) == 0);
+		int f2 = upf_dp_far_set(d2, -1, &ul);
+		struct pdr_rule r2 = rule(1, 1, 1, upf_dp_cookie((uint32_t)f2, -1, -1, 1));
+		CHECK(upf_dp_rules_apply(d2, 1, &r2, 1, NULL, 0) == 0);
+		len = (uint32_t)gpdu(pkt, TEID_UL, UE, DN, 5001);
+		CHECK(upf_dp_inject(d2, UPF_IF_ACCESS, pkt, &len, 1) == 1);
+		upf_dp_destroy(d2);
+	}
 	puts("pipeline_test: ok");
 	return 0;
 }
