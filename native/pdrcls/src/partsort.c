@@ -48,6 +48,10 @@ struct ps_node {
 	uint32_t count, nblk, capblk;
 	uint32_t *first;
 	struct ps_blk **blk;
+	/* a one-block node (most of them) points first/blk here, so a lookup reads the block
+	 * pointer from the node's own cache line; nodes never move, so this is safe */
+	uint32_t first1;
+	struct ps_blk *blk1;
 };
 
 struct partition {
@@ -146,8 +150,13 @@ static void blk_copy(struct ps_blk *dst, uint32_t at, const struct ps_blk *src, 
 
 static int dir_insert(struct pdrcls *cls, struct ps_node *nd, uint32_t at, struct ps_blk *b)
 {
+	if (nd->capblk == 0) {
+		nd->first = &nd->first1;
+		nd->blk = &nd->blk1;
+		nd->capblk = 1;
+	}
 	if (nd->nblk == nd->capblk) {
-		uint32_t nc = nd->capblk ? nd->capblk * 2 : 1;
+		uint32_t nc = nd->capblk * 2;
 		uint32_t *f = pc_alloc(cls, nc * sizeof(*f));
 		struct ps_blk **bl = pc_alloc(cls, nc * sizeof(*bl));
 		if (!f || !bl) {
@@ -155,12 +164,12 @@ static int dir_insert(struct pdrcls *cls, struct ps_node *nd, uint32_t at, struc
 			pc_free(cls, bl, nc * sizeof(*bl));
 			return PDRCLS_ENOMEM;
 		}
-		if (nd->nblk) { /* memcpy from NULL is undefined even for 0 bytes */
-			memcpy(f, nd->first, nd->nblk * sizeof(*f));
-			memcpy(bl, nd->blk, nd->nblk * sizeof(*bl));
+		memcpy(f, nd->first, nd->nblk * sizeof(*f));
+		memcpy(bl, nd->blk, nd->nblk * sizeof(*bl));
+		if (nd->capblk > 1) {
+			pc_free(cls, nd->first, nd->capblk * sizeof(*f));
+			pc_free(cls, nd->blk, nd->capblk * sizeof(*bl));
 		}
-		pc_free(cls, nd->first, nd->capblk * sizeof(*f));
-		pc_free(cls, nd->blk, nd->capblk * sizeof(*bl));
 		nd->first = f;
 		nd->blk = bl;
 		nd->capblk = nc;
@@ -263,8 +272,10 @@ static void node_fini(struct pdrcls *cls, struct ps_node *nd)
 {
 	for (uint32_t i = 0; i < nd->nblk; i++)
 		pc_free(cls, nd->blk[i], blk_bytes(nd->blk[i]->cap));
-	pc_free(cls, nd->first, nd->capblk * sizeof(*nd->first));
-	pc_free(cls, nd->blk, nd->capblk * sizeof(*nd->blk));
+	if (nd->capblk > 1) {
+		pc_free(cls, nd->first, nd->capblk * sizeof(*nd->first));
+		pc_free(cls, nd->blk, nd->capblk * sizeof(*nd->blk));
+	}
 	memset(nd, 0, sizeof(*nd));
 }
 
