@@ -41,6 +41,7 @@ export async function runScheduler(o: RunOptions): Promise<void> {
     console.log(JSON.stringify(r));
     await sched.stop();
     await metrics?.close();
+    exitNow();
     return;
   }
   await new Promise<void>((resolve) => {
@@ -50,4 +51,11 @@ export async function runScheduler(o: RunOptions): Promise<void> {
   });
   await sched.stop();
   await metrics?.close();
+  console.log(`${o.schedulerName}: stopped`);
+  exitNow();
+}
+
+// The API client's keep-alive sockets would keep the event loop alive after a clean stop.
+function exitNow(): void {
+  process.exit(0);
 }

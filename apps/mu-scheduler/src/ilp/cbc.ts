@@ -92,6 +92,8 @@ async function solveCbcNow(mip: Mip, opts: SolveOptions): Promise<MipResult> {
     cbc.setObjSense(m, -1); // maximise
     cbc.setLogLevel(m, 0);
     cbc.setParameter(m, 'threads', String(opts.threads ?? 1));
+    // CBC counts CPU seconds by default; the limit we promise is wall-clock (an epoch is wall time).
+    cbc.setParameter(m, 'timeMode', 'elapsed');
     if (opts.timeLimitSec !== undefined) cbc.setMaximumSeconds(m, opts.timeLimitSec);
     if (opts.start) {
       const idx = Int32Array.from({ length: mip.numCols }, (_, i) => i);

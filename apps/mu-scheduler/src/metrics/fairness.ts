@@ -38,6 +38,8 @@ export interface FairnessSample {
   deviation: number[];
   /** |Σ_f d_fj − Σ_f R_fj| per resource. */
   unmet: number[];
+  /** Σ_f R_fj per resource. */
+  allocated: number[];
   /** |Σ_f R^ILP0_fj − Σ_f R_fj| per resource, when an ILP0 placement was given. */
   belowIlp0?: number[];
 }
@@ -51,6 +53,7 @@ export function sampleOf(input: PlacementInput, p: Placement, ilp0?: Placement):
   for (const n of input.nodes) n.capacity.forEach((c, j) => (cap[j] += c));
   const deviation = new Array(J).fill(0);
   const unmet = new Array(J).fill(0);
+  const allocated = new Array(J).fill(0);
   for (let j = 0; j < J; j++) {
     const M = maxMinFair(
       D.map((d) => d[j]),
@@ -64,8 +67,9 @@ export function sampleOf(input: PlacementInput, p: Placement, ilp0?: Placement):
       rSum += R[f][j];
     }
     unmet[j] = Math.abs(dSum - rSum);
+    allocated[j] = rSum;
   }
-  const out: FairnessSample = { functions: F, deviation, unmet };
+  const out: FairnessSample = { functions: F, deviation, unmet, allocated };
   if (ilp0) {
     const R0 = allocationOf(input, ilp0);
     out.belowIlp0 = new Array(J).fill(0).map((_, j) => Math.abs(R0.reduce((s, r) => s + r[j], 0) - R.reduce((s, r) => s + r[j], 0)));

@@ -27,8 +27,12 @@ export interface AlgoStats {
   unmetCpu: Summary;
   unmetMem: Summary;
   decisionMs: Summary;
+  /** CPU time of the decision (process user+system), robust to other processes competing for the cores. */
+  decisionCpuMs: Summary;
   /** Pods placed per case. */
   podsPlaced: Summary;
+  /** Σ_f R_f,cpu / |F| per case (cores placed per function). */
+  allocatedCpu: Summary;
   /** Only on the ILP subset: |Σ R^ILP0 − Σ R| / |F|. */
   belowIlp0Cpu?: Summary;
   belowIlp0Mem?: Summary;
@@ -45,11 +49,12 @@ export interface SimulationResult {
 interface Acc {
   samples: FairnessSample[];
   ms: number[];
+  cpuMs: number[];
   pods: number[];
   gaps: number[];
 }
 
-const newAcc = (): Acc => ({ samples: [], ms: [], pods: [], gaps: [] });
+const newAcc = (): Acc => ({ samples: [], ms: [], cpuMs: [], pods: [], gaps: [] });
 
 function stats(a: Acc): AlgoStats {
   const per = (pick: (s: FairnessSample) => number) => summarize(a.samples.map((s) => pick(s) / s.functions));
@@ -60,7 +65,9 @@ function stats(a: Acc): AlgoStats {
     unmetCpu: per((s) => s.unmet[0]),
     unmetMem: per((s) => s.unmet[1]),
     decisionMs: summarize(a.ms),
+    decisionCpuMs: summarize(a.cpuMs.length ? a.cpuMs : a.ms),
     podsPlaced: summarize(a.pods),
+    allocatedCpu: per((s) => s.allocated[0]),
   };
   if (a.samples.every((s) => s.belowIlp0)) {
     out.belowIlp0Cpu = per((s) => s.belowIlp0![0]);
@@ -80,11 +87,14 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   let ilpSolver: string | undefined;
   for (let i = 0; i < opts.cases; i++) {
     const input: PlacementInput = generateCase({ ...shape, seed: opts.seed + i });
-    const placements = new Map<Heuristic, { p: Placement; ms: number }>();
+    const placements = new Map<Heuristic, { p: Placement; ms: number; cpuMs: number }>();
     for (const h of HEURISTICS) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const p = place(h, input, opts.seed + i);
-      placements.set(h, { p, ms: performance.now() - t0 });
+      const ms = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      placements.set(h, { p, ms, cpuMs: (c.user + c.system) / 1000 });
     }
     let ilp0: Placement | undefined;
     if (i < opts.ilpCases) {
@@ -100,13 +110,15 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
         a.gaps.push(s.result.gapPct);
       }
     }
-    for (const [h, { p, ms }] of placements) {
+    for (const [h, { p, ms, cpuMs }] of placements) {
       all[h].samples.push(sampleOf(input, p));
       all[h].ms.push(ms);
+      all[h].cpuMs.push(cpuMs);
       all[h].pods.push(podsOf(p));
       if (ilp0) {
         sub[h].samples.push(sampleOf(input, p, ilp0));
         sub[h].ms.push(ms);
+        sub[h].cpuMs.push(cpuMs);
         sub[h].pods.push(podsOf(p));
       }
     }
