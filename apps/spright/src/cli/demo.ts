@@ -1,7 +1,8 @@
 // `spright demo` (nx run spright:deploy): deploy the bundled example chain, wait until healthy,
 // send a short burst with a progress bar and print a one-screen summary.
 import autocannon from 'autocannon';
-import { printTable, progress } from '@fastpath/bench';
+import { loadavg } from 'node:os';
+import { printTable, progress, writeResult } from '@fastpath/bench';
 import type { ChainStatus } from '../agent/chain.ts';
 import { CLK_TCK, readCpuTicks } from '../agent/proc.ts';
 import { exampleSpec } from '../paths.ts';
@@ -14,6 +15,8 @@ export interface DemoOptions {
   connections?: number;
   /** Delete the chain after the summary (CI); otherwise it stays up for the user. */
   deleteAfter?: boolean;
+  /** Also write docs/results/spright/<record>.json. */
+  record?: string;
 }
 
 async function waitHealthy(url: string, timeoutMs = 20_000): Promise<void> {
@@ -43,6 +46,7 @@ export async function demoCommand(o: DemoOptions = {}): Promise<void> {
   await waitHealthy(url);
 
   const before = await agentJson<ChainStatus>('GET', `/chains/${spec.name}`);
+  const loadBefore = loadavg() as [number, number, number];
   const pids = before.instances.filter((i) => i.pid).map((i) => i.pid!);
   const ticks0 = new Map(pids.map((p) => [p, readCpuTicks(p) ?? 0]));
   const duration = o.durationS ?? 5;
@@ -54,6 +58,16 @@ export async function demoCommand(o: DemoOptions = {}): Promise<void> {
   bar.stop();
   const secs = (Date.now() - t0) / 1000;
   const after = await agentJson<ChainStatus>('GET', `/chains/${spec.name}`);
+  const cpu = Object.fromEntries(after.instances.filter((i) => i.pid).map((i) => [`${i.fn}#${i.instance & 0xffff}`, ((readCpuTicks(i.pid!) ?? 0) - (ticks0.get(i.pid!) ?? 0)) / CLK_TCK / secs]));
+  if (o.record) {
+    const file = writeResult(
+      'spright',
+      o.record,
+      { chain: spec.name, transport: after.transport, connections: o.connections ?? 16, seconds: duration, rps: result.requests.average, p50ms: result.latency.p50, p99ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors, cpuShareDuringBurst: cpu, setupMs: Object.fromEntries(after.instances.map((i) => [i.fn, i.setupMs])) },
+      { loadBefore },
+    );
+    console.log(`wrote ${file}`);
+  }
 
   console.log('');
   console.log(`chain ${spec.name}: transport ${after.transport.toUpperCase()}, ${after.instances.length - 1} function instance(s) + gateway, state ${after.state}`);
@@ -63,7 +77,7 @@ export async function demoCommand(o: DemoOptions = {}): Promise<void> {
     after.instances.map((i) => ({
       process: i.fn,
       pid: i.pid ?? '-',
-      'cpu % (burst)': i.pid ? ((((readCpuTicks(i.pid) ?? 0) - (ticks0.get(i.pid) ?? 0)) / CLK_TCK / secs) * 100).toFixed(1) : '-',
+      'cpu % (burst)': i.pid ? (cpu[`${i.fn}#${i.instance & 0xffff}`] * 100).toFixed(1) : '-',
       'setup ms': i.setupMs.toFixed(2),
       restarts: i.restarts,
     })),

@@ -1,7 +1,8 @@
 // The `spright` CLI commands: deploy, status, logs, invoke, delete (and demo for `nx run spright:deploy`).
 // Built by a function so tests can run it in-process with their own output sinks.
 import { Command } from 'commander';
-import { printTable } from '@fastpath/bench';
+import { loadavg } from 'node:os';
+import { printTable, writeResult } from '@fastpath/bench';
 import type { ChainStatus } from '../agent/chain.ts';
 import { CLK_TCK, cpuShare } from '../agent/proc.ts';
 import { agentAlive, agentJson, agentRequest, ensureAgent } from './client.ts';
@@ -108,11 +109,17 @@ export function buildProgram(io?: ProgramIo): Command {
     .description("CPU each process of a warm chain uses with no traffic, from /proc (send nothing meanwhile)")
     .option('--seconds <s>', 'window', '60')
     .option('--json', 'machine-readable output')
-    .action(async (chain: string, o: { seconds: string; json?: boolean }) => {
+    .option('--record <name>', 'also write docs/results/spright/<name>.json')
+    .action(async (chain: string, o: { seconds: string; json?: boolean; record?: string }) => {
       const c = await agentJson<ChainStatus>('GET', `/chains/${encodeURIComponent(chain)}`);
       const procs = c.instances.filter((i) => i.pid !== undefined);
+      const loadBefore = loadavg() as [number, number, number];
       const share = await cpuShare(procs.map((i) => i.pid!), Number(o.seconds) * 1000);
       const rows = procs.map((i) => ({ process: i.fn, pid: i.pid!, cpu: share[i.pid!] }));
+      if (o.record) {
+        const file = writeResult('spright', o.record, { chain, transport: c.transport, seconds: Number(o.seconds), maxCpuShare: Math.max(...rows.map((r) => r.cpu)), processes: rows }, { loadBefore });
+        process.stderr.write(`wrote ${file}\n`);
+      }
       if (o.json) return void console.log(JSON.stringify({ chain, transport: c.transport, seconds: Number(o.seconds), processes: rows }, null, 2));
       printTable(
         rows.map((r) => ({ process: r.process, pid: r.pid, 'cpu % of a core': (r.cpu * 100).toFixed(3) })),
@@ -127,9 +134,10 @@ export function buildProgram(io?: ProgramIo): Command {
     .option('--duration <s>', 'burst length in seconds', '5')
     .option('--connections <n>', 'concurrent connections', '16')
     .option('--delete', 'delete the chain after the summary')
-    .action(async (o: { file?: string; duration: string; connections: string; delete?: boolean }) => {
+    .option('--record <name>', 'also write docs/results/spright/<name>.json')
+    .action(async (o: { file?: string; duration: string; connections: string; delete?: boolean; record?: string }) => {
       await ensureAgent();
-      await demoCommand({ file: o.file, durationS: Number(o.duration), connections: Number(o.connections), deleteAfter: o.delete });
+      await demoCommand({ file: o.file, durationS: Number(o.duration), connections: Number(o.connections), deleteAfter: o.delete, record: o.record });
     });
   return program;
 }
