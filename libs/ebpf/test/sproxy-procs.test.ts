@@ -8,7 +8,8 @@ import { spawnFunction, type FnProc } from './procs.ts';
 
 const kernelWarnings = () => {
   try {
-    return execFileSync('dmesg', { encoding: 'utf8' }).split('\n').filter((l) => /sk_msg|sockmap|sk_psock|tcp_bpf|bpf_msg/.test(l)) // only ours: other engineers share the kernel.length;
+    // Only lines about sockmap/sk_msg: other engineers share this kernel.
+    return execFileSync('dmesg', { encoding: 'utf8' }).split('\n').filter((l) => /sk_msg|sockmap|sk_psock|tcp_bpf|bpf_msg/.test(l)).length;
   } catch {
     return -1; // dmesg not readable: the check below is skipped
   }
