@@ -8,7 +8,7 @@
  *
  * Online insert tries partitions in order of best rank and takes the first where the rule
  * keeps the set sortable; otherwise it opens a new partition whose field order is the rule's
- * constraining dimensions, narrowest range first. Delete follows the rule's own intervals. Lookup visits
+ * constraining dimensions. Delete follows the rule's own intervals. Lookup visits
  * partitions in best-rank order and stops as soon as the best match beats the next
  * partition's best rank.
  *
@@ -537,22 +537,15 @@ static void drop_partition(struct pdrcls *cls, struct ps *ps, struct partition *
 	part_free(cls, p);
 }
 
-/* Field order of a new partition: the creating rule's constraining dimensions, narrowest
- * range first (ties by dimension number), so the first levels separate rules most; a rule
- * with no constraint indexes dimension 0. */
+/* Field order of a new partition: the creating rule's constraining dimensions in dimension
+ * order (addresses first), or dimension 0 when it has none. Ordering narrowest-range-first
+ * was tried: on the dissertation's PDR files it puts 18 identical exact-match fields ahead of
+ * the addresses, so every lookup walks 18 single-entry levels (8x slower at 10+ PDRs). */
 static void field_order(const struct pdr_entry *e, struct partition *p)
 {
-	for (int d = 0; d < PDR_DIMS; d++) {
-		if (entry_dim_is_any(e, d))
-			continue;
-		uint32_t w = e->nhi[d] - e->nlo[d];
-		unsigned i = p->depth++;
-		while (i > 0 && e->nhi[p->order[i - 1]] - e->nlo[p->order[i - 1]] > w) {
-			p->order[i] = p->order[i - 1];
-			i--;
-		}
-		p->order[i] = (uint8_t)d;
-	}
+	for (int d = 0; d < PDR_DIMS; d++)
+		if (!entry_dim_is_any(e, d))
+			p->order[p->depth++] = (uint8_t)d;
 	if (p->depth == 0)
 		p->order[p->depth++] = 0;
 }
