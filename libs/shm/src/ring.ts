@@ -42,6 +42,7 @@ export interface RingStats {
   spinBudget: number;
 }
 
+const ASYNC_SLICE_NS = 250_000_000;
 const TYPES: Record<RingType, number> = { spsc: 0, mpsc: 1, mpmc: 2 };
 const STRATEGIES: Record<WaitStrategy, number> = { poll: 0, sleep: 1, hybrid: 2 };
 
@@ -113,21 +114,33 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
   #closingHandle: Ptr | null = null;
   #renotify: NodeJS.Timeout | undefined;
   /** fp_ring_wait as a koffi async call (libuv threadpool). Keeps the handle and the mapping
-   * alive until the call returns, even if the ring is closed meanwhile. */
+   * alive until the call returns, even if the ring is closed meanwhile. Waits in slices of at
+   * most ASYNC_SLICE_NS: a threadpool thread blocked for ever would hang process exit (libuv
+   * joins its threads) — the cost is a few wake-ups per second while idle. */
   #waitAsync(strategy: number, timeoutNs: number, cb: (err: unknown, rc: number) => void): void {
     const h = this.handle;
-    this.#pending++;
-    this.region.pin();
-    shmBinding().ringWaitAsync(h, strategy, timeoutNs, (err, rc) => {
-      this.#pending--;
-      if (this.#closingHandle !== null) {
-        if (this.#pending === 0) this.#finalize();
+    const deadline = timeoutNs < 0 ? Infinity : Number(process.hrtime.bigint()) + timeoutNs;
+    const issue = () => {
+      const left = deadline - Number(process.hrtime.bigint());
+      const slice = Math.max(0, Math.min(ASYNC_SLICE_NS, left));
+      this.#pending++;
+      this.region.pin();
+      shmBinding().ringWaitAsync(h, strategy, slice, (err, rc) => {
+        this.#pending--;
+        if (this.#closingHandle !== null) {
+          if (this.#pending === 0) this.#finalize();
+          this.region.unpin();
+          return;
+        }
         this.region.unpin();
-        return;
-      }
-      this.region.unpin();
-      cb(err, rc);
-    });
+        if (!err && rc === ShmCode.TIMEOUT && deadline - Number(process.hrtime.bigint()) > 0) {
+          if (this.#h !== null) issue();
+          return;
+        }
+        cb(err, rc);
+      });
+    };
+    issue();
   }
   /** Notifies until every async wait has returned (one may read the doorbell just after a
    * notify and go back to sleep). */

@@ -180,4 +180,20 @@ describe('multi-process rings', () => {
     expect(pool.freeCount).toBe(baseline);
     console.log(`consumer kill: produced ${seq}, reclaimed ${reclaimed} adopted objects, ${first < 0 ? 0 : last - first + 1} left in ring`);
   });
+
+  it('reclaimOnExit returns a SIGKILLed child\'s objects without further action', async () => {
+    using r = Region.create(regionName('roe'), { size: 4 << 20, hugepages: 'never' });
+    const pool = r.createMempool('pool', { objectSize: 64, count: 256 });
+    r.createRing('q', { slots: 16 });
+    const baseline = pool.freeCount;
+    const child = spawnChild('worker.ts', ['alloc-send', 'pool', 'q'], r.env());
+    const reclaimed = new Promise<number>((res) => pool.reclaimOnExit(child.proc, (n) => res(n)));
+    while (pool.freeCount > baseline - 16 - 16) await new Promise((res) => setTimeout(res, 5)); // held + ring full
+    child.proc.kill('SIGKILL');
+    const n = await reclaimed; // 16 held + 16 in the unconsumed ring (+1 if killed between alloc and free)
+    expect(n).toBeGreaterThanOrEqual(32);
+    expect(n).toBeLessThanOrEqual(33);
+    expect(pool.freeCount).toBe(baseline);
+    expect(pool.audit()).toBe(0);
+  });
 });
