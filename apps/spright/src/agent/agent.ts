@@ -1,6 +1,7 @@
 // The node agent: owns every chain on this host (shm manager, proxy manager, supervisor) and
 // serves the control API (HTTP on a Unix socket) and Prometheus /metrics on the same socket.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { client, createRegistry } from '@fastpath/metrics';
 import { Region } from '@fastpath/shm';
@@ -119,6 +120,12 @@ export class Agent {
     this.#eproxy?.close();
     await this.app.close();
     rmSync(agentSocket(), { force: true });
+    // Chains remove their own log folders; drop the parent once it is empty.
+    try {
+      rmdirSync(join(stateDir(), 'logs'));
+    } catch {
+      // not empty (another chain's logs kept) or never created
+    }
   }
 
   #metrics(): void {

@@ -87,7 +87,7 @@ export async function demoCommand(o: DemoOptions = {}): Promise<void> {
     await agentJson('DELETE', `/chains/${spec.name}`);
     console.log(`deleted chain ${spec.name}`);
   } else {
-    console.log(`\nreach the gateway:  curl -d '{"user":"me"}' ${url}/   (or: pnpm spright invoke ${spec.name} / --data '{"user":"me"}')`);
+    console.log(`\nreach the gateway:  curl -d '{"user":"me"}' ${url}/   (or: tsx apps/spright/src/cli/main.ts invoke ${spec.name} / --data '{"user":"me"}')`);
     console.log(`status / logs:      tsx apps/spright/src/cli/main.ts status | logs <fn>`);
     console.log(`remove everything:  tsx apps/spright/src/cli/main.ts delete ${spec.name}`);
   }
