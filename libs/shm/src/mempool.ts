@@ -57,7 +57,12 @@ export class Mempool implements Disposable {
     this.#h = h;
     this.objectSize = b.mempoolObjSize(h);
     this.count = b.mempoolCount(h);
+    this.payloadBase = Number(b.mempoolPayloadBase(h));
+    this.stride = b.mempoolStride(h);
   }
+  /** Region offset of object 0's payload; object i's payload is at payloadBase + i * stride. */
+  readonly payloadBase: number;
+  readonly stride: number;
   static create(region: Region, name: string, opts: MempoolOptions): Mempool {
     const out: Ptr[] = [null];
     check(shmBinding().mempoolCreate(region.handle, name, opts.objectSize, opts.count, out), region.name, `create mempool "${name}"`);
