@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { detectCapabilities } from './caps.ts';
 import { run as runCmd, inNs } from './exec.ts';
-import { Lab } from './lab/lab.ts';
+import { activeLabs, Lab } from './lab/lab.ts';
 import { availability, variantById } from './lab/styles/index.ts';
 import { LAB_TOOLS, preflight, PreflightError } from './preflight.ts';
 import { cleanupStale, isEmpty } from './runid.ts';
@@ -38,6 +38,7 @@ program
   .option('--no-http', 'skip the HTTP (nginx + ab) experiment')
   .option('--no-setup', 'skip pod setup latency')
   .option('--no-perf', 'skip perf CPU attribution')
+  .option('--perf-stream', 'also attribute CPU during a stream run (per KiB / per packet of bulk traffic)', false)
   .option('--no-report', 'do not render the report afterwards')
   .action(async (o) => {
     if (o.out) process.env.FASTPATH_RESULTS_DIR = o.out;
@@ -55,6 +56,7 @@ program
       http: o.http,
       setup: o.setup,
       perf: o.perf,
+      perfStream: o.perfStream,
     });
     printSummary(r);
     if (o.report) process.stdout.write(`report: ${renderReport()}\n`);
@@ -129,6 +131,22 @@ program
   });
 
 registerK8s(program);
+
+// Ctrl-C / kill: tear down the labs of this run before exiting (SIGKILL cannot be caught; the
+// next run sweeps those leftovers).
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    // Our stdout/stderr pipe may already be gone (parent killed): never let a write error
+    // abort the teardown.
+    for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+    try {
+      process.stderr.write(`cni-bench: ${sig}, removing ${activeLabs.size} lab(s)\n`);
+    } catch {
+      /* no terminal left */
+    }
+    void Promise.all([...activeLabs].map((l) => l.destroy())).finally(() => process.exit(130));
+  });
+}
 
 program.parseAsync(process.argv).catch((err) => {
   if (err instanceof PreflightError || err instanceof RangeError || /unknown datapath|none of/.test(err?.message)) {

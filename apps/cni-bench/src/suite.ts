@@ -28,6 +28,8 @@ export interface SuiteOptions {
   http: boolean;
   setup: boolean;
   perf: boolean;
+  /** Also profile a stream run (CPU per KiB / per packet of bulk traffic); costs ~15 s per path. */
+  perfStream?: boolean;
   log?: (line: string) => void;
 }
 
@@ -51,12 +53,14 @@ export function plan(quick: boolean): Plan {
         http: { variants: ['calico-np'], concurrency: [1, 10], minRequests: 10, sizeMB: 5 },
       }
     : {
-        rr: { seconds: 1.5, repeats: 3 },
-        stream: { seconds: 2, repeats: 3 },
-        perfSeconds: 2,
-        setup: { single: 5, parallel: [5, 10] },
-        background: { variants: ['calico-np', 'flannel-vxlan', 'cilium-vxlan'], flows: [0, 250, 750, 1500], rateMbit: 1, seconds: 1.5, repeats: 2 },
-        http: { variants: ['calico-np', 'calico-wp', 'flannel-vxlan', 'cilium-vxlan', 'kube-router', 'weave'], concurrency: [1, 50, 100, 400], minRequests: 20, sizeMB: 5 },
+        // Sized for < 15 min on a 2-core machine shared with other builds (load average ~20
+        // while this was tuned); an idle machine finishes much sooner.
+        rr: { seconds: 0.6, repeats: 4 },
+        stream: { seconds: 1, repeats: 3 },
+        perfSeconds: 1.5,
+        setup: { single: 3, parallel: [8] },
+        background: { variants: ['calico-np', 'flannel-vxlan', 'cilium-vxlan'], flows: [0, 500, 1500], rateMbit: 1, seconds: 1, repeats: 2 },
+        http: { variants: ['calico-np', 'flannel-vxlan', 'cilium-vxlan', 'kube-router'], concurrency: [1, 50, 200, 400], minRequests: 20, sizeMB: 5 },
       };
 }
 
@@ -90,7 +94,7 @@ const per = (ns: Record<string, number>, d: number) => Object.fromEntries(Object
 
 /** perf during a steady RR run and a steady stream run; normalised by the interface
  *  counters of the client pod inside the sampling window. */
-async function cpuProfiles(client: ReturnType<Lab['pod']>, ip: string, seconds: number): Promise<CpuProfile[]> {
+async function cpuProfiles(client: ReturnType<Lab['pod']>, ip: string, seconds: number, withStream: boolean): Promise<CpuProfile[]> {
   const out: CpuProfile[] = [];
   const warm = 0.6;
   {
@@ -100,7 +104,7 @@ async function cpuProfiles(client: ReturnType<Lab['pod']>, ip: string, seconds: 
     const txns = p.result.tps * p.windowS;
     out.push({ workload: 'rr', attribution: p.attribution, work: txns, packets, nsPerTransaction: per(p.attribution.ns, txns), nsPerPacket: per(p.attribution.ns, packets) });
   }
-  {
+  if (withStream) {
     const p = await profile(seconds, () => streamOnce(client, ip, Math.ceil(warm + seconds + 1.5)), () => ifStats(client), { warmMs: (warm + 0.4) * 1000 });
     const packets = p.after.txPackets - p.before.txPackets;
     const bytes = p.after.txBytes - p.before.txBytes;
@@ -145,6 +149,20 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   const bgVariants = o.background ? selected.filter((d) => p.background.variants.includes(d.id)) : [];
   const httpVariants = o.http ? selected.filter((d) => p.http.variants.includes(d.id)) : [];
   const bar = progress('cni-bench lab', selected.length + bgVariants.length + httpVariants.length);
+  // Results are written after every phase, so an interrupted run still leaves what it measured.
+  const flush = () => {
+    res.seconds = (performance.now() - t0) / 1000;
+    res.files = [];
+    const meta = { mode: o.quick ? 'quick' : 'default', plan: p, options: { mtu: o.mtu, policyRules: o.policyRules, policyBatch: o.policyBatch, services: o.services }, seconds: res.seconds, loadAfter: loadavg(), failures: res.failures };
+    const w = (name: string, data: object) => res.files.push(writeResult('cni', name, data, { loadBefore }));
+    w('suite', { ...meta, measured: res.measured, capabilities: caps, unsupported });
+    w('paths', { paths: res.paths.map(({ cpu: _cpu, ...rest }) => rest) });
+    w('cpu', { note: 'cpu-clock samples (CPU ns); see README "CPU attribution"', paths: res.paths.filter((r) => r.cpu).map((r) => ({ variant: r.variant, path: r.path, cpu: r.cpu })) });
+    w('setup', { setup: res.setup, policyLoad: res.policyLoad });
+    if (o.background) w('background', { plan: p.background, background: res.background });
+    if (o.http) w('http', { plan: p.http, http: res.http });
+  };
+
   const intraDone = new Set<string>();
   const labOpts = { mtu: o.mtu, policyRules: o.policyRules, policyBatch: o.policyBatch, services: o.services, podsPerHost: 2 };
 
@@ -184,7 +202,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
               const e1 = await ciliumStats(lab, lab.hosts[0]);
               r.ebpf = { peer: e1.peer - e0.peer, tunnel: e1.tunnel - e0.tunnel, neigh: e1.neigh - e0.neigh, pass: e1.pass - e0.pass };
             }
-            if (o.perf) r.cpu = await cpuProfiles(client, x.ip, p.perfSeconds);
+            if (o.perf) r.cpu = await cpuProfiles(client, x.ip, p.perfSeconds, o.perfStream ?? false);
           }
           r.iptables = await iptablesPath(x.hosts, client, x.ip);
           res.paths.push(r);
@@ -205,6 +223,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
     bar.tick();
   }
+
+  flush();
 
   for (const d of bgVariants) {
     bar.label(`${d.id} background`);
@@ -231,6 +251,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     bar.tick();
   }
 
+  flush();
+
   for (const d of httpVariants) {
     bar.label(`${d.id} http`);
     const lab = new Lab(d, labOpts);
@@ -248,15 +270,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   }
   bar.stop();
 
-  res.seconds = (performance.now() - t0) / 1000;
-  const meta = { mode: o.quick ? 'quick' : 'default', plan: p, options: { mtu: o.mtu, policyRules: o.policyRules, policyBatch: o.policyBatch, services: o.services }, seconds: res.seconds, loadAfter: loadavg(), failures: res.failures };
-  const w = (name: string, data: object) => res.files.push(writeResult('cni', name, data, { loadBefore }));
-  w('suite', { ...meta, measured: res.measured, capabilities: caps, unsupported });
-  w('paths', { paths: res.paths.map(({ cpu: _cpu, ...rest }) => rest) });
-  w('cpu', { note: 'cpu-clock samples (CPU ns); see README "CPU attribution"', paths: res.paths.filter((r) => r.cpu).map((r) => ({ variant: r.variant, path: r.path, cpu: r.cpu })) });
-  w('setup', { setup: res.setup, policyLoad: res.policyLoad });
-  if (o.background) w('background', { plan: p.background, background: res.background });
-  if (o.http) w('http', { plan: p.http, http: res.http });
+  flush();
   return res;
 }
 

@@ -98,6 +98,26 @@ describe.skipIf(!root)('datapaths (root)', () => {
     });
   }
 
+  it('--mtu: jumbo wire, VXLAN pods get wire - 50 and carry full-size unfragmentable packets', async (ctx) => {
+    const d = allVariants().find((v) => v.id === 'flannel-vxlan')!;
+    if (d.requires.some((c) => !caps.have[c])) return ctx.skip();
+    const lab = new Lab(d, { podsPerHost: 1, mtu: 9000, services: 0 });
+    rids.push(lab.rid);
+    try {
+      await lab.create();
+      const a = lab.pod(1, 0);
+      const link = JSON.parse((await run(['ip', '-n', a.ns, '-j', 'link', 'show', 'dev', a.podIf])).stdout)[0];
+      expect(link.mtu).toBe(8950);
+      // 8950 - 28 bytes of IP+ICMP headers, DF set: only passes if every hop carries it whole
+      const ok = await inNs(a.ns, ['ping', '-c', '1', '-W', '2', '-M', 'do', '-s', '8922', lab.pod(2, 0).ip], { allowFail: true });
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      const big = await inNs(a.ns, ['ping', '-c', '1', '-W', '2', '-M', 'do', '-s', '8923', lab.pod(2, 0).ip], { allowFail: true });
+      expect(big.code).not.toBe(0);
+    } finally {
+      await lab.destroy();
+    }
+  });
+
   it('a policy that drops the traffic really blocks it (the chains are live, not decoration)', async (ctx) => {
     const d = allVariants().find((v) => v.id === 'calico-wp')!;
     if (d.requires.some((c) => !caps.have[c])) return ctx.skip();

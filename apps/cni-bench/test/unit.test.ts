@@ -86,6 +86,8 @@ describe('perf attribution', () => {
     expect(familyOf('veth_xmit')).toBe('veth');
     expect(familyOf('fib_table_lookup')).toBe('ip/fib');
     expect(familyOf('schedule')).toBeNull();
+    expect(familyOf('bpf_lsm_socket_sendmsg')).toBeNull();
+    expect(familyOf('bpf_prog_9f2a_from_container')).toBe('ebpf');
   });
 });
 

@@ -56,6 +56,9 @@ export interface PodTiming {
   total: number;
 }
 
+/** Labs of this process not yet destroyed, so a signal handler can tear them down. */
+export const activeLabs = new Set<Lab>();
+
 export class Lab {
   readonly rid: string;
   readonly hosts: [Host, Host];
@@ -95,6 +98,7 @@ export class Lab {
   /** Builds hosts, the wire, the style's host parts, pods and Services. Cleans up on failure. */
   async create(): Promise<this> {
     claim(this.rid);
+    activeLabs.add(this);
     mkdirSync(this.scratch, { recursive: true });
     try {
       const [h1, h2] = this.hosts;
@@ -185,6 +189,7 @@ export class Lab {
     this.destroyed = true;
     await removeObjects(await findObjects(this.rid));
     release(this.rid);
+    activeLabs.delete(this);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

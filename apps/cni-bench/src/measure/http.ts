@@ -1,6 +1,6 @@
 // HTTP workload (Table 3.2 / Fig. 3.14): nginx in the server pod serving a 5 MB file, `ab`
 // in the client pod at increasing concurrency. Requests per level are scaled down from the
-// dissertation's 500K to fit the time budget (n = max(2c, minRequests)).
+// dissertation's 500K to fit the time budget (n = max(c, minRequests): every client sends at least one request).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemon, inNs, sleep } from '../exec.ts';
@@ -68,7 +68,7 @@ export async function http(lab: Lab, client: Pod, server: Pod, opts: { concurren
     if (ngx.child.exitCode !== null) throw new Error(`nginx did not start: ${ngx.output()}`);
     const out: AbResult[] = [];
     for (const c of opts.concurrency) {
-      const n = Math.max(2 * c, opts.minRequests);
+      const n = Math.max(c, opts.minRequests);
       const r = await inNs(client.ns, ['ab', '-q', '-n', String(n), '-c', String(c), '-s', '60', `http://${server.ip}:${PORTS.http}/payload.bin`], { timeoutMs: 300_000 });
       out.push(parseAb(r.stdout, c));
     }

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { run } from '../exec.ts';
 
 export const FAMILIES: { name: string; re: RegExp }[] = [
-  { name: 'ebpf', re: /^(bpf_|___bpf|__bpf|cls_bpf|tcf_bpf|skb_do_redirect|bpf_prog_)/ },
+  // bpf_lsm_* are LSM hook stubs on every socket call, not packet programs
+  { name: 'ebpf', re: /^(?!bpf_lsm_)(bpf_|___bpf|__bpf|cls_bpf|tcf_bpf|skb_do_redirect|bpf_prog_)/ },
   {
     name: 'netfilter',
     re: /^(nf_|nft_|__nf_|ipt_|xt_|iptable_|ipv4_conntrack|ipv4_confirm|br_nf_|ebt_|hash_ip|hash_net|ip_set_|set_match|__nft|conntrack_|tcp_packet|nf_ct_|nf_nat|masquerade)/,
@@ -142,7 +143,8 @@ export async function profile<T, M>(
     await new Promise((r) => setTimeout(r, opts.warmMs ?? 500));
     const before = await mark();
     const t0 = performance.now();
-    const rec = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', String(opts.hz ?? 999), '-a', '-g', '-o', file, '--', 'sleep', String(seconds)], {
+    // -B: no build-id collection at the end (slow; kernel symbols come from kallsyms)
+    const rec = spawn('perf', ['record', '-q', '-B', '-e', 'cpu-clock', '-F', String(opts.hz ?? 999), '-a', '-g', '-o', file, '--', 'sleep', String(seconds)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
