@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { machineInfo, percentile, progress, ratio, renderTable, summarize, writeResult } from '@fastpath/bench';
+import { machineInfo, percentile, progress, ratio, renderTable, summarize, writeResult } from '../src/index.ts';
 
 describe('statistics', () => {
   it('percentiles interpolate between closest ranks', () => {

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { client, createRegistry, serveMetrics } from '@fastpath/metrics';
+import { client, createRegistry, serveMetrics } from '../src/index.ts';
 
 function get(opts: { socketPath?: string; port?: number; path: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

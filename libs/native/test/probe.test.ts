@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { libraryPath, loadLibrary, loadProbe, NativeLoadError, workspaceRoot } from '@fastpath/native';
-import { runUnderAsan } from '@fastpath/native/testing';
+import { libraryPath, loadLibrary, loadProbe, NativeLoadError, workspaceRoot } from '../src/index.ts';
+import { runUnderAsan } from '../src/testing.ts';
 
 describe('native probe binding (C -> .so -> koffi -> TS)', () => {
   const probe = loadProbe();

@@ -27,7 +27,10 @@ export function fmtTick(v: number): string {
 
 export function linearScale(domain: [number, number], range: [number, number], zero = false): Scale {
   let [lo, hi] = domain;
-  if (zero) lo = Math.min(0, lo), hi = Math.max(0, hi);
+  if (zero) {
+    lo = Math.min(0, lo);
+    hi = Math.max(0, hi);
+  }
   if (lo === hi) hi = lo + 1;
   const step = niceStep(lo, hi);
   lo = Math.floor(lo / step) * step;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, cdfChart, fmtTick, lineChart, linearScale, logScale, niceStep } from '@fastpath/plot';
+import { barChart, cdfChart, fmtTick, lineChart, linearScale, logScale, niceStep } from '../src/index.ts';
 
 const wellFormed = (svg: string) => {
   expect(svg.startsWith('<svg')).toBe(true);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { render } from '../../render-results/render.ts';
+import { render } from '../render.ts';
 
 describe('results renderer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fp-results-'));

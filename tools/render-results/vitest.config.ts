@@ -1,0 +1,2 @@
+import { fastpathVitest } from '../../vitest.preset.ts';
+export default fastpathVitest(import.meta.dirname, { testTimeout: 120_000 });
