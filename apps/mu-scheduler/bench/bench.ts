@@ -51,12 +51,20 @@ for (const h of HEURISTICS) {
 }
 printTable(rows, `${r.config.cases} cases, ${r.config.functions} functions x ${r.config.nodes} nodes; baseline = k8s-default (same run); load before ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
 
-const ilp: Record<string, { gapPct: number; gapPctMax: number; solveSec: number; objectiveCases: number }> = {};
+const ilp: Record<string, { gapPct: number; gapPctMax: number; solveSec: number; objectiveCases: number; solvesWithoutBound: number }> = {};
 const unmetVsIlp0Pct: Record<string, number> = {};
 const placedCpuBelowIlp0Pct: Record<string, number> = {};
 if (o.ilpCases > 0) {
   const sub = r.ilpSubset;
-  for (const m of ['ilp0', 'ilp1']) ilp[m] = { gapPct: sub[m].gapPct!.mean, gapPctMax: sub[m].gapPct!.max, solveSec: sub[m].decisionMs.mean / 1000, objectiveCases: sub[m].cases };
+  for (const m of ['ilp0', 'ilp1']) {
+    ilp[m] = {
+      gapPct: sub[m].gapPct?.mean ?? NaN,
+      gapPctMax: sub[m].gapPct?.max ?? NaN,
+      solveSec: sub[m].decisionMs.mean / 1000,
+      objectiveCases: sub[m].cases,
+      solvesWithoutBound: sub[m].solvesWithoutBound ?? 0,
+    } as (typeof ilp)[string];
+  }
   // Efficiency against the optimum: CPU the algorithm leaves unplaced beyond ILP0's, relative to ILP0's placed CPU.
   const ilp0Unmet = sub.ilp0.unmetCpu.mean;
   const subRows = [];

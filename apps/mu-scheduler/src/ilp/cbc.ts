@@ -101,7 +101,16 @@ async function solveCbcNow(mip: Mip, opts: SolveOptions): Promise<MipResult> {
     }
     await new Promise<number>((resolve, reject) => cbc.solve.async(m, (err, res) => (err ? reject(err) : resolve(res))));
     const seconds = (performance.now() - t0) / 1000;
-    if (cbc.isProvenInfeasible(m)) return { solver: 'cbc', status: 'infeasible', objective: NaN, bound: NaN, gapPct: NaN, seconds, x: new Float64Array(mip.numCols) };
+    if (cbc.isProvenInfeasible(m)) {
+      // A placement model is never infeasible (w = 0 fits); CBC reports this when the time limit hits
+      // during preprocessing. Fall back to the MIP start with an unknown bound.
+      if (opts.start) {
+        const x = Float64Array.from(opts.start);
+        const objective = x.reduce((acc, v, i) => acc + v * mip.obj[i], 0);
+        return { solver: 'cbc', status: 'feasible', objective, bound: NaN, gapPct: NaN, seconds, x };
+      }
+      return { solver: 'cbc', status: 'infeasible', objective: NaN, bound: NaN, gapPct: NaN, seconds, x: new Float64Array(mip.numCols) };
+    }
     const ptr = cbc.getColSolution(m);
     const x = Float64Array.from(koffi.decode(ptr, 'double', mip.numCols) as number[]);
     const objective = cbc.getObjValue(m);

@@ -37,6 +37,8 @@ export interface AlgoStats {
   belowIlp0Cpu?: Summary;
   belowIlp0Mem?: Summary;
   gapPct?: Summary;
+  /** ILP solves that ended without a bound (no gap known). */
+  solvesWithoutBound?: number;
 }
 
 export interface SimulationResult {
@@ -52,9 +54,10 @@ interface Acc {
   cpuMs: number[];
   pods: number[];
   gaps: number[];
+  noBound: number;
 }
 
-const newAcc = (): Acc => ({ samples: [], ms: [], cpuMs: [], pods: [], gaps: [] });
+const newAcc = (): Acc => ({ samples: [], ms: [], cpuMs: [], pods: [], gaps: [], noBound: 0 });
 
 function stats(a: Acc): AlgoStats {
   const per = (pick: (s: FairnessSample) => number) => summarize(a.samples.map((s) => pick(s) / s.functions));
@@ -74,6 +77,7 @@ function stats(a: Acc): AlgoStats {
     out.belowIlp0Mem = per((s) => s.belowIlp0![1]);
   }
   if (a.gaps.length) out.gapPct = summarize(a.gaps);
+  if (a.noBound) out.solvesWithoutBound = a.noBound;
   return out;
 }
 
@@ -107,7 +111,9 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
         a.samples.push(sampleOf(input, s.placement, ilp0));
         a.ms.push(s.result.seconds * 1000);
         a.pods.push(podsOf(s.placement));
-        a.gaps.push(s.result.gapPct);
+        // A solve stopped before CBC had a bound has no gap; it is counted, not averaged.
+        if (Number.isFinite(s.result.gapPct)) a.gaps.push(s.result.gapPct);
+        else a.noBound++;
       }
     }
     for (const [h, { p, ms, cpuMs }] of placements) {
