@@ -43,6 +43,8 @@ export interface RingStats {
 }
 
 const ASYNC_SLICE_NS = 250_000_000;
+/** hybrid: the main-thread spin never shrinks below this, so it can grow again. */
+const MIN_SPIN_NS = 1000;
 const TYPES: Record<RingType, number> = { spsc: 0, mpsc: 1, mpmc: 2 };
 const STRATEGIES: Record<WaitStrategy, number> = { poll: 0, sleep: 1, hybrid: 2 };
 
@@ -219,13 +221,13 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
     // hybrid: keep spinning while the producer keeps up; halve the budget when a spin finds
     // nothing (peer idle or starved of CPU), double it when it pays off.
     const spinThenDrain = (): void => {
-      while (!stopped && spinBudget >= 1000) {
+      while (!stopped) {
         const rc = b.ringWait(h, 0, spinBudget);
         if (rc > 0) {
           drain();
           spinBudget = Math.min(maxSpin, spinBudget * 2);
         } else {
-          spinBudget = Math.max(500, spinBudget >> 1);
+          spinBudget = Math.max(MIN_SPIN_NS, spinBudget >> 1);
           return;
         }
       }
