@@ -66,6 +66,7 @@ export async function deployCommand(o: DeployOptions): Promise<DeployOutcome> {
     for (const e of events) {
       if (e.event === 'region') out(`region ${e.region} (${e.backing}), ${e.objects} objects x ${e.objectSize} B`);
       if (e.event === 'netns') out(`gateway netns ${e.netns}, address ${e.gatewayIp}`);
+      if (e.event === 'eproxy') out(e.attached ? `EPROXY attached to ${e.iface}` : `EPROXY not attached to ${e.iface} (see the agent log); the gateway works without it`);
       if (e.event === 'instance-ready') out(`  ${e.fn.padEnd(16)} pid ${String(e.pid).padEnd(8)} data-plane setup ${e.setupMs.toFixed(2)} ms`);
     }
     if (ready && ready.event === 'ready') out(`chain ${spec.name} (transport ${spec.transport}) is up at ${ready.url}`);
