@@ -1,4 +1,3 @@
-// eslint-disable-next-line @nx/enforce-module-boundaries -- the shared preset is a root file, not a project
 import { fastpathVitest } from '../../vitest.preset.ts';
 // Serial: tests own kernel objects and the 2-core CI machine should not time out.
 const config = fastpathVitest(import.meta.dirname, { serial: true, testTimeout: 120_000 });

@@ -163,3 +163,24 @@ describe('run ids and plans', () => {
     expect(supported.length + unsupported.filter((u) => allVariants().some((v) => v.id === u.id)).length).toBe(allVariants().length);
   });
 });
+
+describe('findings', () => {
+  const s = (mean: number, half: number) => ({ n: 3, mean, stddev: 0, min: mean, p50: mean, p95: mean, p99: mean, max: mean, ci95: [mean - half, mean + half] as [number, number] });
+  const row = (variant: string, intra: string, mean: number, half: number) => ({ variant, style: variant, path: 'intra' as const, intra, inter: 'native', policy: false, rr: { p50: s(mean, half), p99: s(mean * 3, half) } });
+  const prof = (variant: string, samples: number, ns: Record<string, number>) => ({ variant, path: 'intra', cpu: [{ workload: 'rr' as const, nsPerTransaction: ns, attribution: { samples } }] });
+
+  it('ranks only when CIs do not overlap, and treats starved profiles as missing, never zero', async () => {
+    const { findings, cpuPerTxn } = await import('../src/report/findings.ts');
+    const clear = findings([row('cilium', 'ebpf-redirect', 20, 1), row('flannel', 'bridge', 30, 1)], []).findings[0];
+    expect(clear.verdict).toBe('agrees');
+    const overlap = findings([row('cilium', 'ebpf-redirect', 20, 6), row('flannel', 'bridge', 30, 6)], []).findings[0];
+    expect(overlap.verdict).toBe('inconclusive');
+    const worse = findings([row('cilium', 'ebpf-redirect', 40, 1), row('flannel', 'bridge', 30, 1)], []).findings[0];
+    expect(worse.verdict).toBe('disagrees');
+    const cpu = [prof('cilium', 500, { ebpf: 800, bridge: 0 }), prof('flannel', 3, { ebpf: 0, bridge: 0 })];
+    expect(cpuPerTxn(cpu, 'flannel', 'intra')).toBeNull();
+    expect(cpuPerTxn(cpu, 'cilium', 'intra')).toEqual({ ebpf: 800, bridge: 0 });
+    const f = findings([row('cilium', 'ebpf-redirect', 20, 1), row('flannel', 'bridge', 30, 1)], cpu).findings;
+    expect(f.find((x) => x.claim.includes('least CPU'))).toBeUndefined(); // nothing to compare against
+  });
+});

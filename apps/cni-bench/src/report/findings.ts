@@ -18,7 +18,7 @@ export interface PathRow {
 export interface CpuRow {
   variant: string;
   path: string;
-  cpu: { workload: 'rr' | 'stream'; nsPerTransaction?: Record<string, number>; nsPerKiB?: Record<string, number> }[];
+  cpu: { workload: 'rr' | 'stream'; nsPerTransaction?: Record<string, number>; nsPerKiB?: Record<string, number>; attribution?: { samples: number } }[];
 }
 
 export interface Finding {
@@ -31,8 +31,14 @@ const overlap = (a: Summary, b: Summary) => a.ci95[0] <= b.ci95[1] && b.ci95[0] 
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '—');
 const ci = (s: Summary, d = 1) => `${s.mean.toFixed(d)} [${s.ci95[0].toFixed(d)}, ${s.ci95[1].toFixed(d)}]`;
 
+/** Below this many attributed samples a profile says nothing (the workload barely ran inside
+ *  the sampling window, e.g. starved by other tenants): treated as missing, never as zero. */
+export const MIN_SAMPLES = 100;
+
 export function cpuPerTxn(cpu: CpuRow[], variant: string, path: string): Record<string, number> | null {
-  return cpu.find((c) => c.variant === variant && c.path === path)?.cpu.find((x) => x.workload === 'rr')?.nsPerTransaction ?? null;
+  const p = cpu.find((c) => c.variant === variant && c.path === path)?.cpu.find((x) => x.workload === 'rr');
+  if (!p?.nsPerTransaction || (p.attribution && p.attribution.samples < MIN_SAMPLES)) return null;
+  return p.nsPerTransaction;
 }
 
 const total = (r: Record<string, number> | null) => (r ? Object.values(r).reduce((a, b) => a + b, 0) : NaN);

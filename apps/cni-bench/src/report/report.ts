@@ -176,8 +176,8 @@ function markdownSummary(paths: PathRow[], cpu: CpuRow[], fs: ReturnType<typeof 
     md(['datapath', 'path', 'RR p50 µs', 'RR p99 µs', 'stream Gb/s', 'iptables chains / rules evaluated'], paths.map((p) => [p.variant, p.path, c(p.rr.p50), c(p.rr.p99), c(p.stream?.gbps, 2), p.iptables ? `${p.iptables.chains} / ${p.iptables.rulesEvaluated}` : '—'])),
     '## CPU ns per RR transaction by component',
     md(['datapath', 'path', ...FAMILY_ORDER, 'total'], cpu.flatMap((x) => {
-      const r = x.cpu.find((y) => y.workload === 'rr')?.nsPerTransaction;
-      return r ? [[x.variant, x.path, ...FAMILY_ORDER.map((f) => n(r[f], 0)), n(Object.values(r).reduce((a, b) => a + b, 0), 0)]] : [];
+      const r = cpuPerTxn(cpu, x.variant, x.path);
+      return [[x.variant, x.path, ...FAMILY_ORDER.map((f) => (r ? n(r[f], 0) : 'too few samples')), r ? n(Object.values(r).reduce((a, b) => a + b, 0), 0) : '—']];
     })),
     '## Findings',
     md(['claim', 'here', 'evidence'], fs.map((f) => [f.claim, f.verdict, f.evidence.replace(/\|/g, '/')])),
