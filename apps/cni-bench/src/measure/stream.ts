@@ -17,8 +17,10 @@ export interface StreamResult {
 }
 
 export async function streamOnce(client: Pod, ip: string, seconds: number, port: number = PORTS.stream): Promise<StreamRun> {
-  const r = await inNs(client.ns, ['iperf3', '-c', ip, '-p', String(port), '-t', String(seconds), '-J', '--connect-timeout', '5000'], {
-    timeoutMs: (seconds + 30) * 1000,
+  // iperf3 reads -t as an integer and treats 0 as "forever": never pass it a fraction.
+  const t = Math.max(1, Math.round(seconds));
+  const r = await inNs(client.ns, ['iperf3', '-c', ip, '-p', String(port), '-t', String(t), '-J', '--connect-timeout', '5000'], {
+    timeoutMs: (t + 30) * 1000,
     allowFail: true,
   });
   const j = JSON.parse(r.stdout || '{}');
