@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DIMS, type PlacementInput } from '../src/core/model.ts';
-import { mulberry32, randInt } from '../src/core/prng.ts';
+import { mulberry32, randInt } from '@fastpath/bench';
 import { cbcLoadError, cbcVersion, solveCbc } from '../src/ilp/cbc.ts';
 import { solveHighs } from '../src/ilp/highs.ts';
 import { buildIlp, type Ilp1Form, type IlpModel } from '../src/ilp/model.ts';

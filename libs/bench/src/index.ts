@@ -5,3 +5,4 @@ export { machineInfo, type MachineInfo } from './machine.ts';
 export { writeResult, readResult, resultsDir, type ResultEnvelope } from './results.ts';
 export { renderTable, printTable, formatNumber, type Cell } from './table.ts';
 export { progress, type Progress } from './progress.ts';
+export { mulberry32, randInt, shuffle, type Rng } from './prng.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { machineInfo, percentile, progress, ratio, renderTable, summarize, writeResult } from '../src/index.ts';
+import { machineInfo, mulberry32, percentile, progress, randInt, ratio, renderTable, shuffle, summarize, writeResult } from '../src/index.ts';
 
 describe('statistics', () => {
   it('percentiles interpolate between closest ranks', () => {
@@ -75,5 +75,25 @@ describe('results and output', () => {
     p.stop();
     expect(text).toContain('runs: 20/20 (100%)');
     expect(text.split('\n').filter(Boolean).length).toBe(11);
+  });
+});
+
+describe('seeded randomness', () => {
+  it('mulberry32 is reproducible from a seed and uniform enough', () => {
+    const a = mulberry32(42), b = mulberry32(42), c = mulberry32(43);
+    const xa = Array.from({ length: 1000 }, a);
+    expect(Array.from({ length: 1000 }, b)).toEqual(xa);
+    expect(Array.from({ length: 1000 }, c)).not.toEqual(xa);
+    expect(xa.every((x) => x >= 0 && x < 1)).toBe(true);
+    const mean = xa.reduce((s, x) => s + x, 0) / xa.length;
+    expect(mean).toBeGreaterThan(0.45);
+    expect(mean).toBeLessThan(0.55);
+  });
+  it('randInt stays in [lo, hi] and shuffle permutes', () => {
+    const r = mulberry32(1);
+    const ints = Array.from({ length: 500 }, () => randInt(r, 3, 5));
+    expect(new Set(ints)).toEqual(new Set([3, 4, 5]));
+    const xs = shuffle(r, [1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...xs].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });

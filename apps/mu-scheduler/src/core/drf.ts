@@ -4,7 +4,7 @@
 // from F when no node fits it or when all its pods are placed.
 import { MinHeap } from './heap.ts';
 import { emptyPlacement, infeasibleFunctions, totalCapacity, validateInput, type Placement, type PlacementInput } from './model.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32 } from '@fastpath/bench';
 import type { MuScorer } from './scoring-mu.ts';
 
 interface Entry {

@@ -3,7 +3,7 @@
 // score, random among ties (selectHost). It knows nothing about fairness. Queue order: the pods of a
 // function arrive together (its ReplicaSet creates them in one burst), functions in seeded random order.
 import { emptyPlacement, fits, validateInput, type Placement, type PlacementInput } from './model.ts';
-import { mulberry32, shuffle } from './prng.ts';
+import { mulberry32, shuffle } from '@fastpath/bench';
 import { k8sNodeScore, type K8sProfile } from './scoring-k8s.ts';
 
 /** kube-scheduler's non-zero defaults for pods without requests, used for scoring only. */

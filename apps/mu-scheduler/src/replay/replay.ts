@@ -2,7 +2,7 @@
 // replayed as one second, times uniform within the second, seeded), the three policies simulated on
 // the same arrivals, summaries per policy and workload.
 import { summarize } from '@fastpath/bench';
-import { mulberry32 } from '../core/prng.ts';
+import { mulberry32 } from '@fastpath/bench';
 import { simulateReplay, TABLE_4_1, type FunctionResult, type Policy, type ReplayConfig } from './des.ts';
 import type { TraceFunction } from './trace.ts';
 

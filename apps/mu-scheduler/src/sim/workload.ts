@@ -5,7 +5,7 @@
 // node capacities equal shares of the cluster total, each varied by ±20% (then rescaled to the total)
 // so nodes are heterogeneous, and every node at least as big as the largest pod (else nothing fits).
 import { DEFAULT_DIMS, type FunctionSpec, type NodeSpec, type PlacementInput } from '../core/model.ts';
-import { mulberry32, randInt } from '../core/prng.ts';
+import { mulberry32, randInt } from '@fastpath/bench';
 
 export interface WorkloadConfig {
   nodes: number;

@@ -28,17 +28,8 @@ export interface UserRunOptions {
   rng?: () => number;
 }
 
-/** Deterministic PRNG for reproducible task mixes. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG for reproducible task mixes (shared with the other workloads). */
+export { mulberry32 } from '@fastpath/bench';
 
 export function pickTask(r: number): Task {
   const total = Object.values(TASKS).reduce((a, b) => a + b, 0);

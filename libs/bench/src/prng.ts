@@ -1,5 +1,5 @@
-// Seeded PRNG (mulberry32): the placement core and the workload generator must be reproducible
-// from a seed, and Math.random cannot be seeded.
+// Seeded PRNG (mulberry32): experiments (placement cases, workload mixes, traces) must be
+// reproducible from a seed, and Math.random cannot be seeded.
 export type Rng = () => number;
 
 export function mulberry32(seed: number): Rng {
