@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '@fastpath/metrics';
 import { Eproxy, exportEproxyMetrics, ifindex } from '../src/index.ts';
-import { isRoot, notRootReason, programsLoaded } from './helpers.ts';
+import { isRoot, notRootReason, programsLeft } from './helpers.ts';
 import { createTopology, inNs, type Topology } from './topology.ts';
 import { leftovers } from './netns.ts';
 
@@ -14,10 +14,10 @@ describe.skipIf(!isRoot)(`EPROXY XDP/tc forwarding (${isRoot ? 'root' : notRootR
   beforeAll(() => {
     t = createTopology();
   });
-  afterAll(() => {
+  afterAll(async () => {
     t?.destroy();
     expect(leftovers()).toEqual([]);
-    expect(programsLoaded(ids)).toEqual([]);
+    expect(await programsLeft(ids)).toEqual([]);
   });
 
   const ping = (n: number) => {
@@ -67,8 +67,8 @@ describe.skipIf(!isRoot)(`EPROXY XDP/tc forwarding (${isRoot ? 'root' : notRootR
     expect(t.forwardPackets() - f0).toBe(0);
   });
 
-  it('after dispose nothing is attached and traffic takes the stack again', () => {
-    expect(programsLoaded(ids)).toEqual([]);
+  it('after dispose nothing is attached and traffic takes the stack again', async () => {
+    expect(await programsLeft(ids)).toEqual([]);
     const f0 = t.forwardPackets();
     expect(ping(10)).toBe(10);
     expect(t.forwardPackets() - f0).toBe(20);

@@ -28,3 +28,18 @@ export function programsLoaded(ids: number[]): number[] {
   const live = new Set((bpftoolJson<{ id: number }[]>('prog', 'show') ?? []).map((p) => p.id));
   return ids.filter((id) => live.has(id));
 }
+
+/**
+ * The ids still loaded after waiting up to `timeoutMs` for them to go. The kernel frees a program
+ * asynchronously once its last reference is dropped (tc filters after an RCU grace period, links
+ * and files through deferred work), so "gone right after close" is a race, not a guarantee.
+ */
+export async function programsLeft(ids: number[], timeoutMs = 5000): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = programsLoaded(ids);
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(20);
+    left = programsLoaded(ids);
+  }
+  return left;
+}

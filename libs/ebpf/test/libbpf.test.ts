@@ -10,7 +10,7 @@ import {
   BpfNotFoundError, BpfObject, BpfUsageError, BpfVerifierError, Eproxy, MapType, attachTc, attachXdp, eproxyObjectPath,
   ifindex, possibleCpus, sproxyObjectPath, structCodec, u32Codec, xdpProgramId, spIdentity,
 } from '../src/index.ts';
-import { isRoot, notRootReason, programsLoaded } from './helpers.ts';
+import { isRoot, notRootReason, programsLeft, programsLoaded } from './helpers.ts';
 import { prefix, sh } from './netns.ts';
 
 const probeObj = join(workspaceRoot, 'dist', 'bpf', 'probe.bpf.o');
@@ -46,7 +46,7 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     expect(sh('ip', ['-o', 'link']).includes(prefix)).toBe(false);
   });
 
-  it('opens and loads an object, finds its programs and maps, and closes them', () => {
+  it('opens and loads an object, finds its programs and maps, and closes them', async () => {
     const o = BpfObject.load(sproxyObjectPath());
     const id = o.program('sproxy_msg').id;
     expect(o.programNames).toEqual(['sproxy_msg']);
@@ -61,7 +61,7 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     o.dispose();
     o.dispose(); // idempotent
     expect(() => o.map('sp_instances')).toThrow(/already disposed/);
-    expect(programsLoaded([id])).toEqual([]);
+    expect(await programsLeft([id])).toEqual([]);
   });
 
   it('map update/lookup/delete/iterate with typed codecs, and key/value size checks', () => {
@@ -141,7 +141,7 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     expect(r.stdout, r.stderr).toMatch(/^permission-error: .*(EPERM|EACCES).*needs root, or CAP_BPF/m);
   });
 
-  it('attaches XDP (link, generic and native) and tc (clsact, tcx), and detaches everything on dispose', () => {
+  it('attaches XDP (link, generic and native) and tc (clsact, tcx), and detaches everything on dispose', async () => {
     const dev = veth[0];
     const i = ifindex(dev);
     const e = Eproxy.load(eproxyObjectPath());
@@ -175,7 +175,7 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     expect(xdpProgramId(ifindex(veth[1]), 'native')).toBe(0);
     expect(tcFilters(dev, 'ingress')).not.toContain('eproxy');
     expect(hasClsact(dev)).toBe(false);
-    expect(programsLoaded(ids)).toEqual([]);
+    expect(await programsLeft(ids)).toEqual([]);
   });
 
   let childIds: number[] = [];
@@ -192,16 +192,16 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
       c.once('exit', (code) => (how === 'exit' ? resolve(c) : reject(new Error(`attach child exited early (${code})`))));
     });
   const exited = (c: ReturnType<typeof spawn>) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode ? r() : c.once('exit', () => r())));
-  const clean = () => {
+  const clean = async () => {
     expect(xdpProgramId(ifindex(veth[0]), 'generic')).toBe(0);
     expect(tcFilters(veth[0], 'ingress')).not.toContain('eproxy');
     expect(childIds.length).toBe(2);
-    expect(programsLoaded(childIds)).toEqual([]);
+    expect(await programsLeft(childIds)).toEqual([]);
   };
 
   it('nothing stays attached when the process exits normally (clsact filters too)', async () => {
     await exited(await attachChild('exit', 'clsact'));
-    clean();
+    await clean();
     expect(hasClsact(veth[0])).toBe(false);
   });
 
@@ -210,7 +210,7 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     expect(tcFilters(veth[0], 'ingress')).toContain('eproxy');
     c.kill('SIGTERM');
     await exited(c);
-    clean();
+    await clean();
   });
 
   it('nothing stays attached after SIGKILL when attached through links (XDP link + tcx)', async () => {
@@ -219,7 +219,7 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     c.kill('SIGKILL');
     await exited(c);
     // Link teardown happens when the kernel releases the dead process's files.
-    for (let i = 0; i < 100 && programsLoaded(childIds).length; i++) await new Promise((r) => setTimeout(r, 20));
-    clean();
+    await programsLeft(childIds);
+    await clean();
   });
 });
