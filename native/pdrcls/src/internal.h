@@ -32,6 +32,16 @@ struct pdr_entry {
 
 static inline uint32_t entry_id(const struct pdr_entry *e) { return (uint32_t)e->rank; }
 
+/* Writes one lookup's answer (id, and cookie when asked for) and returns 1 on a hit: the
+ * same epilogue for every classifier's batch loop. */
+static inline int emit_result(const struct pdr_entry *best, size_t i, uint32_t *ids, uint64_t *cookies)
+{
+	ids[i] = best ? entry_id(best) : PDR_ID_NONE;
+	if (cookies)
+		cookies[i] = best ? best->cookie : 0;
+	return best != NULL;
+}
+
 static inline bool entry_match(const struct pdr_entry *e, const uint32_t *k)
 {
 	/* unsigned wrap-around: k-lo <= span  <=>  lo <= k <= hi, one compare per dimension */

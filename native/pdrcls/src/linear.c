@@ -77,10 +77,7 @@ static int scan_best(struct pdrcls *cls, const struct pdr_key *keys, size_t n, u
 				best = e;
 		}
 		*probes += l->n;
-		ids[i] = best ? entry_id(best) : PDR_ID_NONE;
-		if (cookies)
-			cookies[i] = best ? best->cookie : 0;
-		hits += best != NULL;
+		hits += emit_result(best, i, ids, cookies);
 	}
 	return hits;
 }
@@ -134,10 +131,7 @@ static int ll_classify(struct pdrcls *cls, const struct pdr_key *keys, size_t n,
 				break;
 			}
 		*probes += j;
-		ids[i] = best ? entry_id(best) : PDR_ID_NONE;
-		if (cookies)
-			cookies[i] = best ? best->cookie : 0;
-		hits += best != NULL;
+		hits += emit_result(best, i, ids, cookies);
 	}
 	return hits;
 }

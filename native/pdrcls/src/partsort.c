@@ -623,10 +623,7 @@ static int ps_classify(struct pdrcls *cls, const struct pdr_key *keys, size_t n,
 				best = e;
 		}
 		*probes += j;
-		ids[i] = best ? entry_id(best) : PDR_ID_NONE;
-		if (cookies)
-			cookies[i] = best ? best->cookie : 0;
-		hits += best != NULL;
+		hits += emit_result(best, i, ids, cookies);
 	}
 	return hits;
 }
