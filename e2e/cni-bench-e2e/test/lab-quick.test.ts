@@ -80,7 +80,10 @@ describe.skipIf(!root)('cni-bench lab --quick (root)', () => {
       expect(rr.attribution.samples).toBeGreaterThan(0);
       expect(Object.keys(rr.nsPerTransaction)).toEqual(expect.arrayContaining(['bridge', 'netfilter', 'ebpf', 'veth', 'vxlan', 'ip/fib']));
     }
-    expect(cpu.find((c: any) => c.variant === 'calico-np' && c.path === 'intra').cpu[0].attribution.ns.ebpf).toBe(0);
+    // Calico-style has no eBPF datapath: at most a stray sample or two (system-wide perf also sees
+    // the kernel's own cgroup/LSM BPF hooks), never a real share of the path's CPU.
+    const calico = cpu.find((c: any) => c.variant === 'calico-np' && c.path === 'intra').cpu[0].attribution;
+    expect(calico.ns.ebpf).toBeLessThanOrEqual(0.02 * calico.totalNs);
 
     const setup = read('setup').setup;
     expect(Object.keys(setup).sort()).toEqual(['calico-np', 'cilium-vxlan']);
