@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Region, type Mempool } from '@fastpath/shm';
 import type { ChainTopology } from './topology.ts';
 import { RingTransport } from './transport/ring.ts';
-import { ENV_SPROXY_SOCKET, SproxyTransport, TransportUnavailableError } from './transport/sproxy.ts';
+import { ENV_SPROXY_FD, ENV_SPROXY_SOCKET, SproxyTransport, TransportUnavailableError } from './transport/sproxy.ts';
 import type { DescriptorTransport } from './transport/types.ts';
 
 export interface ChainPlane {
@@ -26,8 +26,10 @@ export async function attachPlane(topology: ChainTopology, selfId: number, env: 
     let transport: DescriptorTransport;
     if (topology.transport === 's') {
       const path = env[ENV_SPROXY_SOCKET];
-      if (!path) throw new TransportUnavailableError(`transport "s" needs ${ENV_SPROXY_SOCKET} (the proxy manager's registration socket)`);
-      transport = await SproxyTransport.connect(topology, selfId, path);
+      const fd = env[ENV_SPROXY_FD];
+      if (fd) transport = SproxyTransport.fromFd(topology, selfId, Number(fd));
+      else if (!path) throw new TransportUnavailableError(`transport "s" needs ${ENV_SPROXY_SOCKET} (the proxy manager's registration socket)`);
+      else transport = await SproxyTransport.connect(topology, selfId, path);
     } else {
       transport = new RingTransport(topology.transport, region, topology, selfId);
     }

@@ -10,6 +10,8 @@ import { allInstances } from '../topology.ts';
 import type { DescriptorTransport, SendResult } from './types.ts';
 
 export const ENV_SPROXY_SOCKET = 'SPRIGHT_SPROXY_SOCKET';
+/** An already registered SPROXY socket inherited or passed as this fd (wins over the socket path). */
+export const ENV_SPROXY_FD = 'SPRIGHT_SPROXY_FD';
 
 export class TransportUnavailableError extends Error {
   constructor(message: string) {
@@ -23,10 +25,18 @@ export function functionId(topology: ChainTopology, fn: string): number {
   return fn === 'gateway' ? 0 : topology.functions.findIndex((f) => f.name === fn) + 1;
 }
 
+function identityOf(topology: ChainTopology, selfId: number) {
+  const self = allInstances(topology).find((i) => i.id === selfId);
+  if (!self) throw new TransportUnavailableError(`instance ${selfId} is not part of chain "${topology.chain}"`);
+  return { instance: selfId, chain: topology.chainId, function: functionId(topology, self.fn) };
+}
+
 export class SproxyTransport implements DescriptorTransport {
   readonly mode = 's' as const;
   readonly #known: Set<number>;
   #full = 0;
+  #corked = false;
+  #writes = 0;
 
   private constructor(
     readonly credit: CreditTransport,
@@ -37,16 +47,29 @@ export class SproxyTransport implements DescriptorTransport {
 
   /** Registers this process's socket with the proxy manager listening at `registrationPath`. */
   static async connect(topology: ChainTopology, selfId: number, registrationPath: string, window = 256): Promise<SproxyTransport> {
-    const self = allInstances(topology).find((i) => i.id === selfId);
-    if (!self) throw new TransportUnavailableError(`instance ${selfId} is not part of chain "${topology.chain}"`);
-    const identity = { instance: selfId, chain: topology.chainId, function: functionId(topology, self.fn) };
+    const identity = identityOf(topology, selfId);
     const { socket } = await registerFunctionSocket(registrationPath, identity);
     // Queue at most one window per process in user space; more means a stalled receiver.
     return new SproxyTransport(new CreditTransport(socket, { identity, window, maxQueue: window }), topology);
   }
 
+  /** Opens a socket the proxy manager created, registered and passed to this process (SCM_RIGHTS
+   *  to a process the agent adopted, e.g. a function in a Kubernetes pod). */
+  static fromFd(topology: ChainTopology, selfId: number, fd: number, window = 256): SproxyTransport {
+    const identity = identityOf(topology, selfId);
+    return new SproxyTransport(CreditTransport.fromFd(fd, { identity, window, maxQueue: window }), topology);
+  }
+
   send(d: Descriptor): SendResult {
     if (!this.#known.has(d.instance)) return 'unknown-target';
+    // Everything sent in one event-loop turn leaves in one writev: SPROXY routes a coalesced
+    // write descriptor by descriptor, so N hops cost one sendmsg and one wake-up of each
+    // receiver instead of N (the syscall + wake-up is most of a hop's CPU).
+    if (!this.#corked) {
+      this.#corked = true;
+      this.credit.socket.cork();
+      setImmediate(this.#uncork);
+    }
     try {
       // Userspace DFR already picked the instance; SPROXY maps it to its socket (ROUTE is not set).
       this.credit.send(d.instance, makeObject(d.offset, d.generation), makeFlags(d.flags & 0xe, d.topic));
@@ -59,6 +82,12 @@ export class SproxyTransport implements DescriptorTransport {
       throw err;
     }
   }
+
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#writes++;
+    this.credit.socket.uncork();
+  };
 
   start(onDescriptor: (d: Descriptor) => void): void {
     this.credit.on('descriptor', (r) => {
@@ -79,6 +108,6 @@ export class SproxyTransport implements DescriptorTransport {
 
   stats(): Record<string, number> {
     const s = this.credit.stats;
-    return { sent: s.sent, received: s.received, full: this.#full, credits_granted: s.creditsGranted, credits_received: s.creditsReceived, queued: this.credit.queued, queued_peak: s.queuedPeak };
+    return { sent: s.sent, writes: this.#writes, received: s.received, full: this.#full, credits_granted: s.creditsGranted, credits_received: s.creditsReceived, queued: this.credit.queued, queued_peak: s.queuedPeak };
   }
 }
