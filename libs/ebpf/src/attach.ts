@@ -1,8 +1,11 @@
 // Attaching programs: SK_MSG verdict to a sockmap/sockhash, XDP on an interface, tc on an
 // interface. Every attachment is Disposable and registered with its object, so disposing the
-// object detaches it. Link-based attachments (XDP links, tcx) also vanish when the process dies;
-// netlink-based ones (clsact filters, legacy XDP) are detached by an exit/SIGINT/SIGTERM hook.
+// object detaches it. XDP and tc attach through BPF links by default (XDP link, tcx): the link
+// fd owns the attachment, so it vanishes when the process dies, even by SIGKILL. The netlink
+// ways (legacy XDP, clsact filters) stay available on request and as the fallback on kernels
+// without links; they outlive the process, so an exit/SIGINT/SIGTERM hook detaches them.
 import { readFileSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
 import * as bpf from './libbpf.ts';
 import { BpfNotFoundError, BpfUsageError } from './errors.ts';
 import type { BpfMap } from './map.ts';
@@ -20,6 +23,9 @@ const BPF_TC_EGRESS = 2;
 
 export interface Attachment extends Disposable {
   readonly kind: 'sk_msg' | 'xdp' | 'tc';
+  /** How it is attached: 'link' (XDP link), 'tcx' (tcx link), 'netlink' (legacy XDP),
+   *  'clsact' (tc filter) or 'prog' (sockmap verdict). Only links die with the process. */
+  readonly via: 'link' | 'tcx' | 'netlink' | 'clsact' | 'prog';
   readonly detached: boolean;
   detach(): void;
 }
@@ -63,10 +69,11 @@ function trackNetlink(a: Attachment): void {
   }
 }
 
-function makeAttachment(kind: Attachment['kind'], owner: BpfObject, undo: () => void, netlink: boolean): Attachment {
+function makeAttachment(kind: Attachment['kind'], via: Attachment['via'], owner: BpfObject, undo: () => void): Attachment {
   let detached = false;
   const a: Attachment = {
     kind,
+    via,
     get detached() {
       return detached;
     },
@@ -80,7 +87,7 @@ function makeAttachment(kind: Attachment['kind'], owner: BpfObject, undo: () => 
       a.detach();
     },
   };
-  if (netlink) trackNetlink(a);
+  if (via === 'netlink' || via === 'clsact') trackNetlink(a);
   owner.onDispose(() => a.detach());
   return a;
 }
@@ -91,24 +98,39 @@ export function attachSkMsg(owner: BpfObject, prog: BpfProgram, map: BpfMap): At
   const progFd = prog.fd;
   const mapFd = map.fd;
   bpf.progAttach(progFd, mapFd, BPF_SK_MSG_VERDICT);
-  return makeAttachment('sk_msg', owner, () => bpf.progDetach(progFd, mapFd, BPF_SK_MSG_VERDICT), false);
+  return makeAttachment('sk_msg', 'prog', owner, () => bpf.progDetach(progFd, mapFd, BPF_SK_MSG_VERDICT));
 }
 
 export interface XdpOptions {
   /** native (driver) or generic (skb) mode; default native. */
   mode?: 'native' | 'generic';
-  /** link (default): a BPF link, gone when the process dies. netlink: bpf_xdp_attach. */
+  /** link (default): a BPF link, gone when the process dies; falls back to netlink on a
+   *  kernel without XDP links (< 5.9). netlink: bpf_xdp_attach, outlives a SIGKILL. */
   via?: 'link' | 'netlink';
 }
 
+// Link types by kernel release: XDP links since 5.9, tcx since 6.6. Asking the kernel by trial
+// would be ambiguous (EINVAL/EOPNOTSUPP also mean "this device has no native XDP").
+function kernelAtLeast(major: number, minor: number, release = osRelease()): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return true; // unknown format: assume a current kernel, the attach reports the truth
+  const [ma, mi] = [Number(m[1]), Number(m[2])];
+  return ma > major || (ma === major && mi >= minor);
+}
+/** Whether this kernel offers XDP links and tcx links (the default attachments). */
+export const linkSupport = (release?: string): { xdpLink: boolean; tcx: boolean } => ({
+  xdpLink: kernelAtLeast(5, 9, release),
+  tcx: kernelAtLeast(6, 6, release),
+});
+
 export function attachXdp(owner: BpfObject, prog: BpfProgram, ifindex: number, opts: XdpOptions = {}): Attachment {
   const flags = opts.mode === 'generic' ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
-  if (opts.via === 'netlink') {
-    bpf.xdpAttach(ifindex, prog.fd, flags);
-    return makeAttachment('xdp', owner, () => bpf.xdpDetach(ifindex, flags), true);
+  if (opts.via === 'link' || (opts.via === undefined && linkSupport().xdpLink)) {
+    const link = bpf.linkCreate(prog.fd, ifindex, BPF_XDP, flags);
+    return makeAttachment('xdp', 'link', owner, () => bpf.closeFd(link));
   }
-  const link = bpf.linkCreate(prog.fd, ifindex, BPF_XDP, flags);
-  return makeAttachment('xdp', owner, () => bpf.closeFd(link), false);
+  bpf.xdpAttach(ifindex, prog.fd, flags);
+  return makeAttachment('xdp', 'netlink', owner, () => bpf.xdpDetach(ifindex, flags));
 }
 
 /** The XDP program id attached to an interface in the given mode (0 = none). */
@@ -118,8 +140,9 @@ export function xdpProgramId(ifindex: number, mode: 'native' | 'generic' = 'nati
 
 export interface TcOptions {
   direction: 'ingress' | 'egress';
-  /** clsact (default): bpf_tc_hook_create + bpf_tc_attach (netlink, direct-action filter).
-   *  tcx: a tcx BPF link (kernel >= 6.6), gone when the process dies. */
+  /** tcx (default): a tcx BPF link (kernel >= 6.6), gone when the process dies; falls back to
+   *  clsact on older kernels. clsact: bpf_tc_hook_create + bpf_tc_attach (netlink,
+   *  direct-action filter), outlives a SIGKILL. */
   via?: 'clsact' | 'tcx';
   /** clsact filter priority/handle (default 1/1). */
   priority?: number;
@@ -131,9 +154,9 @@ export interface TcOptions {
 const ownedClsact = new Map<number, number>();
 
 export function attachTc(owner: BpfObject, prog: BpfProgram, ifindex: number, opts: TcOptions): Attachment {
-  if (opts.via === 'tcx') {
+  if (opts.via === 'tcx' || (opts.via === undefined && linkSupport().tcx)) {
     const link = bpf.linkCreate(prog.fd, ifindex, opts.direction === 'ingress' ? BPF_TCX_INGRESS : BPF_TCX_EGRESS, 0);
-    return makeAttachment('tc', owner, () => bpf.closeFd(link), false);
+    return makeAttachment('tc', 'tcx', owner, () => bpf.closeFd(link));
   }
   const hook = { ifindex, attachPoint: opts.direction === 'ingress' ? BPF_TC_INGRESS : BPF_TC_EGRESS };
   if (bpf.tcHookCreate(hook)) ownedClsact.set(ifindex, 0);
@@ -155,8 +178,8 @@ export function attachTc(owner: BpfObject, prog: BpfProgram, ifindex: number, op
     release();
     throw e;
   }
-  return makeAttachment('tc', owner, () => {
+  return makeAttachment('tc', 'clsact', owner, () => {
     bpf.tcDetach(hook, filter);
     release();
-  }, true);
+  });
 }

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceRoot } from '@fastpath/native';
 import {
   BpfNotFoundError, BpfObject, BpfUsageError, BpfVerifierError, Eproxy, MapType, attachTc, attachXdp, eproxyObjectPath,
-  ifindex, possibleCpus, sproxyObjectPath, structCodec, u32Codec, xdpProgramId, spIdentity,
+  ifindex, linkSupport, possibleCpus, sproxyObjectPath, structCodec, u32Codec, xdpProgramId, spIdentity,
 } from '../src/index.ts';
-import { isRoot, notRootReason, programsLeft, programsLoaded } from './helpers.ts';
+import { bpftoolJson, isRoot, notRootReason, programsLeft, programsLoaded } from './helpers.ts';
 import { prefix, sh } from './netns.ts';
 
 const probeObj = join(workspaceRoot, 'dist', 'bpf', 'probe.bpf.o');
@@ -27,6 +27,12 @@ describe('libbpf binding: input checks that need no kernel', () => {
   it('a missing object file is a BpfNotFoundError naming the build command', () => {
     expect(() => BpfObject.load('/nonexistent/x.bpf.o')).toThrow(BpfNotFoundError);
     expect(() => BpfObject.load('/nonexistent/x.bpf.o')).toThrow(/nx run bpf:build/);
+  });
+  it('links are the default where the kernel has them, the netlink ways the fallback before', () => {
+    expect(linkSupport('6.18.44-fc-v782')).toEqual({ xdpLink: true, tcx: true });
+    expect(linkSupport('6.6.0')).toEqual({ xdpLink: true, tcx: true });
+    expect(linkSupport('6.1.0-27-amd64')).toEqual({ xdpLink: true, tcx: false }); // Debian 12: XDP link + clsact
+    expect(linkSupport('5.4.0')).toEqual({ xdpLink: false, tcx: false });
   });
   it('a bad interface name is a usage error', () => {
     expect(() => ifindex('no such if!')).toThrow(BpfUsageError);
@@ -157,13 +163,14 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
       expect(xdpProgramId(i, 'generic')).toBeGreaterThan(0);
       nl.detach();
       expect(xdpProgramId(i, 'generic')).toBe(0);
-      e.attachTc(dev);
+      expect(e.attachTc(veth[1]).via).toBe('tcx'); // the default on this kernel: a link
+      e.attachTc(dev, { via: 'clsact' });
       expect(tcFilters(dev, 'ingress')).toContain('eproxy_tc_ingre'); // kernel names stop at 15 chars
       expect(hasClsact(dev)).toBe(true);
       const eg = attachTc(e.object, e.object.program('eproxy_tc_ingress'), i, { direction: 'egress', via: 'tcx' });
       expect(eg.kind).toBe('tc');
       // A second clsact filter on the same device: detaching it keeps the qdisc for the first.
-      const second = attachTc(e.object, e.object.program('eproxy_tc_ingress'), i, { direction: 'egress' });
+      const second = attachTc(e.object, e.object.program('eproxy_tc_ingress'), i, { direction: 'egress', via: 'clsact' });
       expect(tcFilters(dev, 'egress')).toContain('eproxy_tc_ingre');
       second.detach();
       expect(tcFilters(dev, 'egress')).not.toContain('eproxy');
@@ -173,30 +180,40 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
       e.dispose();
     }
     expect(xdpProgramId(ifindex(veth[1]), 'native')).toBe(0);
+    expect((bpftoolJson<{ prog_id: number }[]>('link', 'show') ?? []).filter((l) => ids.includes(l.prog_id))).toEqual([]);
     expect(tcFilters(dev, 'ingress')).not.toContain('eproxy');
     expect(hasClsact(dev)).toBe(false);
     expect(await programsLeft(ids)).toEqual([]);
   });
 
   let childIds: number[] = [];
-  const attachChild = (how: 'exit' | 'wait', via: 'clsact' | 'tcx') =>
+  let childVia = '';
+  const attachChild = (how: 'exit' | 'wait', via: 'clsact' | 'tcx' | 'default') =>
     new Promise<ReturnType<typeof spawn>>((resolve, reject) => {
       const c = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'attach.ts'), veth[0], how, via], { cwd: workspaceRoot, stdio: ['ignore', 'pipe', 'inherit'] });
       c.stdout!.on('data', (d) => {
-        const m = /attached (\d+) (\d+)/.exec(String(d));
+        const m = /attached (\d+) (\d+) (\d+) (\w+)/.exec(String(d));
         if (m) {
-          childIds = [Number(m[1]), Number(m[2])];
+          childIds = [Number(m[1]), Number(m[2]), Number(m[3])];
+          childVia = m[4];
           if (how === 'wait') resolve(c);
         }
       });
       c.once('exit', (code) => (how === 'exit' ? resolve(c) : reject(new Error(`attach child exited early (${code})`))));
     });
   const exited = (c: ReturnType<typeof spawn>) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode ? r() : c.once('exit', () => r())));
+  /** What bpftool and ip report as attached to veth[0] (XDP, clsact filters, links of our programs). */
+  const attachedToDev = () => {
+    const net = bpftoolJson<{ xdp: unknown[]; tc: unknown[] }[]>('net', 'show', 'dev', veth[0])?.[0];
+    const links = (bpftoolJson<{ prog_id: number }[]>('link', 'show') ?? []).filter((l) => childIds.includes(l.prog_id));
+    return { xdp: net?.xdp ?? [], tc: net?.tc ?? [], links, ipLinkXdp: /\bxdp/.test(sh('ip', ['link', 'show', 'dev', veth[0]])) };
+  };
   const clean = async () => {
+    expect(childIds.length).toBe(3);
+    expect(await programsLeft(childIds)).toEqual([]);
     expect(xdpProgramId(ifindex(veth[0]), 'generic')).toBe(0);
     expect(tcFilters(veth[0], 'ingress')).not.toContain('eproxy');
-    expect(childIds.length).toBe(2);
-    expect(await programsLeft(childIds)).toEqual([]);
+    expect(attachedToDev()).toEqual({ xdp: [], tc: [], links: [], ipLinkXdp: false });
   };
 
   it('nothing stays attached when the process exits normally (clsact filters too)', async () => {
@@ -213,13 +230,15 @@ describe.skipIf(!isRoot)(`libbpf binding on this kernel (${isRoot ? 'root' : not
     await clean();
   });
 
-  it('nothing stays attached after SIGKILL when attached through links (XDP link + tcx)', async () => {
-    const c = await attachChild('wait', 'tcx');
-    expect(xdpProgramId(ifindex(veth[0]), 'generic')).toBeGreaterThan(0);
+  it('a SIGKILLed manager leaves nothing attached with the default attachments (XDP link + tcx)', async () => {
+    const c = await attachChild('wait', 'default');
+    expect(childVia).toBe(linkSupport().tcx ? 'tcx' : 'clsact');
+    const before = attachedToDev();
+    expect(before.ipLinkXdp).toBe(true);
+    expect(before.links.length).toBe(2); // the XDP link and the tcx link
     c.kill('SIGKILL');
     await exited(c);
     // Link teardown happens when the kernel releases the dead process's files.
-    await programsLeft(childIds);
     await clean();
   });
 });
