@@ -8,6 +8,8 @@ import { Region } from '@fastpath/shm';
 import { ChainSpecError, parseChainSpec, type ChainSpec } from '../spec/index.ts';
 import { agentSocket, agentTag, stateDir } from '../paths.ts';
 import { Chain, DeployError, type DeployEvent } from './chain.ts';
+import { AdoptionServer, checkAdoptPlan, AdoptPlanError, type AdoptPlan } from './adopt.ts';
+import { adoptSocket } from './adopt-protocol.ts';
 import { deleteGatewayNet, listNetns } from './netns.ts';
 import { GatewayEproxy } from './eproxy.ts';
 import { ProxyManager } from './proxy-manager.ts';
@@ -29,6 +31,8 @@ export class Agent {
   #closing = false;
   #proxy: Promise<ProxyManager> | undefined;
   #eproxy: GatewayEproxy | undefined | null = null; // null = not tried yet
+  /** Admits processes the agent did not spawn (pods) into chains deployed with `adopt`. */
+  readonly adoption = new AdoptionServer(adoptSocket(), (m) => this.log(m));
 
   constructor(private readonly opts: AgentOptions = {}) {
     this.log = opts.log ?? ((m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
@@ -56,6 +60,7 @@ export class Agent {
     mkdirSync(stateDir(), { recursive: true, mode: 0o700 });
     rmSync(sock, { force: true });
     await this.app.listen({ path: sock });
+    await this.adoption.listen();
     return sock;
   }
 
@@ -70,14 +75,14 @@ export class Agent {
     }
   }
 
-  async deploy(spec: ChainSpec, emit: (e: DeployEvent) => void): Promise<Chain> {
+  async deploy(spec: ChainSpec, emit: (e: DeployEvent) => void, adopt?: AdoptPlan): Promise<Chain> {
     if (this.chains.has(spec.name) || this.#deploying.has(spec.name)) throw new DeployError(`chain "${spec.name}" is already deployed; delete it first`);
     this.#deploying.add(spec.name);
     const id = this.#chainId();
     try {
       const proxy = spec.transport === 's' ? await this.proxyManager() : undefined;
       if (spec.gateway.netns && this.#eproxy === null) this.#eproxy = GatewayEproxy.load(this.registry, this.log);
-      const chain = await Chain.deploy(spec, id, emit, (m) => this.log(`[${spec.name}] ${m}`), proxy, this.#eproxy ?? undefined);
+      const chain = await Chain.deploy(spec, id, emit, (m) => this.log(`[${spec.name}] ${m}`), proxy, this.#eproxy ?? undefined, adopt && { server: this.adoption, plan: adopt });
       this.chains.set(spec.name, chain);
       return chain;
     } catch (err) {
@@ -119,6 +124,7 @@ export class Agent {
     if (this.#proxy) await (await this.#proxy.catch(() => undefined))?.close();
     this.#eproxy?.close();
     await this.app.close();
+    await this.adoption.close();
     rmSync(agentSocket(), { force: true });
     // Chains remove their own log folders; drop the parent once it is empty.
     try {
@@ -160,19 +166,22 @@ export class Agent {
       const c = this.chains.get(req.params.name);
       return c ? c.status() : reply.code(404).send({ error: `no chain "${req.params.name}"` });
     });
-    // Body: { spec: <YAML text>, baseDir, file }. The answer streams NDJSON deploy events.
-    app.post<{ Body: { spec: string; baseDir: string; file?: string } }>('/chains', async (req, reply) => {
+    // Body: { spec: <YAML text>, baseDir, file, adopt? }. The answer streams NDJSON deploy events.
+    app.post<{ Body: { spec: string; baseDir: string; file?: string; adopt?: unknown } }>('/chains', async (req, reply) => {
       let spec: ChainSpec;
+      let adopt: AdoptPlan | undefined;
       try {
         spec = parseChainSpec(req.body.spec, { file: req.body.file, baseDir: req.body.baseDir });
+        if (req.body.adopt !== undefined) adopt = checkAdoptPlan(req.body.adopt, spec);
       } catch (err) {
         if (err instanceof ChainSpecError) return reply.code(400).send({ error: err.message, issues: err.issues });
+        if (err instanceof AdoptPlanError) return reply.code(400).send({ error: err.message });
         throw err;
       }
       reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson' });
       const emit = (e: DeployEvent) => reply.raw.write(`${JSON.stringify(e)}\n`);
       try {
-        await this.deploy(spec, emit);
+        await this.deploy(spec, emit, adopt);
       } catch (err) {
         const e = err as Error & { stack_?: string };
         emit({ event: 'failed', error: e.message, stack: e.stack_ });

@@ -12,7 +12,8 @@ import type { ProxyManager } from './proxy-manager.ts';
 import { createGatewayNet, deleteGatewayNet, type GatewayNet } from './netns.ts';
 import { readCpuTicks } from './proc.ts';
 import { ChainMemory } from './shm-manager.ts';
-import { backoffMs, Supervised } from './supervisor.ts';
+import { backoffMs, Supervised, type ProcessSpec } from './supervisor.ts';
+import { AdoptedInstance, type AdoptionServer, type AdoptPlan } from './adopt.ts';
 import { buildTopology } from './topology.ts';
 
 export type DeployEvent =
@@ -73,6 +74,7 @@ export class Chain {
   #recheckQueued = false;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly log: (m: string) => void;
+  #adoption: AdoptionServer | undefined;
 
   private constructor(
     readonly spec: ChainSpec,
@@ -92,13 +94,23 @@ export class Chain {
     return `http://${host}:${this.spec.gateway.port}`;
   }
 
-  static async deploy(spec: ChainSpec, chainId: number, emit: (e: DeployEvent) => void, log: (m: string) => void = () => {}, proxy?: ProxyManager, eproxy?: GatewayEproxy): Promise<Chain> {
+  static async deploy(
+    spec: ChainSpec,
+    chainId: number,
+    emit: (e: DeployEvent) => void,
+    log: (m: string) => void = () => {},
+    proxy?: ProxyManager,
+    eproxy?: GatewayEproxy,
+    adopt?: { server: AdoptionServer; plan: AdoptPlan },
+  ): Promise<Chain> {
     const tag = agentTag();
     const { memory, topology } = ChainMemory.create(spec, regionName(spec.name, tag), (key) => buildTopology(spec, chainId, regionName(spec.name, tag), key));
     const chain = new Chain(spec, memory, topology, log, proxy, eproxy);
+    // Adopted processes (pods) are not spawned: their slots wait for them on the adoption socket.
+    const proc = (p: ProcessSpec) => (adopt?.plan.functions.includes(p.fn) ? new AdoptedInstance(p) : new Supervised(p));
     try {
       emit({ event: 'region', region: memory.region.name, backing: memory.region.backing, objects: spec.pool.objects, objectSize: spec.pool.objectSize });
-      if (spec.gateway.netns) {
+      if (spec.gateway.netns && !adopt?.plan.functions.includes('gateway')) {
         chain.net = createGatewayNet(netnsName(spec.name, tag), `sp${tag}${chainId.toString(36)}`.slice(0, 13), chainId);
         emit({ event: 'netns', netns: chain.net.netns, gatewayIp: chain.net.gwIp });
         if (eproxy) {
@@ -114,7 +126,7 @@ export class Chain {
         const fs = spec.functions.find((x) => x.name === f.name)!;
         for (const inst of f.instances) {
           chain.procs.push(
-            new Supervised({
+            proc({
               instance: inst.id,
               fn: f.name,
               entry: hostEntry,
@@ -125,7 +137,7 @@ export class Chain {
         }
       }
       chain.procs.push(
-        new Supervised({
+        proc({
           instance: topology.gateway.id,
           fn: 'gateway',
           entry: gatewayEntry,
@@ -134,6 +146,10 @@ export class Chain {
           netns: chain.net?.netns,
         }),
       );
+      if (adopt) {
+        chain.#adoption = adopt.server;
+        adopt.server.offer(spec, topology, adopt.plan, chain.procs.filter((p) => p instanceof AdoptedInstance), proxy);
+      }
       emit({ event: 'starting', processes: chain.procs.length });
       // All at once: start-up cost is the slowest process, not the sum (dissertation §5.4.3).
       // The first failure aborts the deploy at once; the rest are stopped by the rollback.
@@ -245,6 +261,7 @@ export class Chain {
   /** Stops every process, then removes netns, region and logs. Idempotent. */
   async destroy(keepLogs = false): Promise<void> {
     this.state = 'deleting';
+    this.#adoption?.withdraw(this.spec.name);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     await Promise.all(this.procs.map((p) => p.stop()));
