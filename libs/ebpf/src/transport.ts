@@ -6,6 +6,7 @@
 // to maxQueue, then throw BackpressureError) and the transport emits 'backpressure'.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { DescriptorIo } from './descriptor-io.ts';
 import { DESCRIPTOR_SIZE, DescFlag, TOPIC_SHIFT, encodeDescriptor, makeFlags, type Descriptor } from './layout.ts';
 
 export interface FunctionIdentity {
@@ -63,30 +64,31 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
   private readonly pending = new Map<Key, Buffer[]>();
   private readonly consumed = new Map<Key, number>();
   private queuedCount = 0;
-  private carry: Buffer | null = null;
+  private readonly io: DescriptorIo;
+  /** The function's socket (events, destroy); descriptor traffic goes through DescriptorIo. */
+  readonly socket: net.Socket;
   /** Counters for tests and metrics. */
   readonly stats = { sent: 0, received: 0, creditsGranted: 0, creditsReceived: 0, queuedPeak: 0 };
 
-  constructor(
-    readonly socket: net.Socket,
-    opts: TransportOptions,
-  ) {
+  /** `socket`: a connected socket Node already reads, or a DescriptorIo (fromFd: the fast path
+   *  with a static read buffer). */
+  constructor(socket: net.Socket | DescriptorIo, opts: TransportOptions) {
     super();
+    this.io = socket instanceof DescriptorIo ? socket : DescriptorIo.fromSocket(socket);
+    this.socket = this.io.socket;
     this.identity = opts.identity;
     this.window = opts.window ?? 256;
     this.maxQueue = opts.maxQueue ?? 1 << 20;
     this.autoGrant = opts.autoGrant ?? true;
     if (this.window < 2) throw new RangeError('window must be at least 2');
-    socket.setNoDelay(true);
-    socket.on('data', (b: Buffer) => this.onData(b));
-    socket.on('close', () => this.emit('close'));
-    socket.on('error', (e) => this.emit('error', e));
-    socket.resume();
+    this.io.onUnits((b, start, end) => this.onUnits(b, start, end));
+    this.socket.on('close', () => this.emit('close'));
+    this.socket.on('error', (e) => this.emit('error', e));
   }
 
   /** Opens the transport on an inherited or passed fd (the manager's hand-off). */
   static fromFd(fd: number, opts: TransportOptions): CreditTransport {
-    return new CreditTransport(new net.Socket({ fd, readable: true, writable: true }), opts);
+    return new CreditTransport(DescriptorIo.fromFd(fd), opts);
   }
 
   /** Sends one descriptor to `target`; false when it had to queue for credits. */
@@ -131,7 +133,7 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
     if (n <= 0) return;
     // Route credits are marked with RESPONSE, not ROUTE: SPROXY would route a ROUTE descriptor.
     const flags = routedTopic === undefined ? DescFlag.CONTROL : makeFlags(DescFlag.CONTROL | DescFlag.RESPONSE, routedTopic);
-    this.socket.write(encodeDescriptor({ instance: from, chain: this.identity.chain, flags, object: BigInt(n) }));
+    this.io.write(encodeDescriptor({ instance: from, chain: this.identity.chain, flags, object: BigInt(n) }));
     this.stats.creditsGranted += n;
   }
 
@@ -155,7 +157,7 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
     let c = this.credit.get(key) ?? this.window;
     let sendable = q && q.length ? 0 : Math.min(c, n); // keep order: nothing overtakes the queue
     if (sendable > 0) {
-      this.socket.write(sendable === n ? buf : buf.subarray(0, sendable * DESCRIPTOR_SIZE));
+      this.io.write(sendable === n ? buf : buf.subarray(0, sendable * DESCRIPTOR_SIZE));
       c -= sendable;
       this.credit.set(key, c);
       this.stats.sent += sendable;
@@ -178,7 +180,7 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
     let c = this.credit.get(key) ?? this.window;
     const k = Math.min(c, q.length);
     if (k === 0) return;
-    this.socket.write(Buffer.concat(q.splice(0, k)));
+    this.io.write(Buffer.concat(q.splice(0, k)));
     c -= k;
     this.credit.set(key, c);
     this.queuedCount -= k;
@@ -186,19 +188,12 @@ export class CreditTransport extends EventEmitter<TransportEvents> {
     if (q.length === 0) this.emit('drain', key);
   }
 
-  private onData(chunk: Buffer): void {
-    let b = chunk;
-    if (this.carry) {
-      b = Buffer.concat([this.carry, chunk]);
-      this.carry = null;
-    }
-    const whole = b.length - (b.length % DESCRIPTOR_SIZE);
-    if (whole < b.length) this.carry = Buffer.from(b.subarray(whole));
-    // Grants owed per sender in this chunk: direct ones keyed by instance, routed ones by
+  private onUnits(b: Buffer, start: number, whole: number): void {
+    // Grants owed per sender in this read: direct ones keyed by instance, routed ones by
     // instance * 4096 + topic (numbers, not strings: this loop runs per descriptor).
     let direct: Map<number, number> | undefined;
     let routed: Map<number, number> | undefined;
-    for (let off = 0; off < whole; off += DESCRIPTOR_SIZE) {
+    for (let off = start; off < whole; off += DESCRIPTOR_SIZE) {
       const instance = b.readUInt32LE(off);
       const flags = b.readUInt16LE(off + 6);
       const topic = flags >>> TOPIC_SHIFT;
