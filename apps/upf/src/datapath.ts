@@ -6,7 +6,7 @@ const ABI = 1;
 export const Iface = { Access: 0, Core: 1 } as const;
 export const Action = { DROP: 0x01, FORW: 0x02, BUFF: 0x04, NOCP: 0x08 } as const;
 export const EventType = { DlData: 1, Usage: 2 } as const;
-export const DROP_REASONS = ['malformed', 'not-gpdu', 'no-session', 'no-pdr', 'far-drop', 'gate-closed', 'mbr', 'buffer-full', 'no-route', 'tx-error'] as const;
+export const DROP_REASONS = ['malformed', 'not-gpdu', 'no-session', 'no-pdr', 'far-drop', 'gate-closed', 'mbr', 'buffer-full', 'no-route', 'tx-error', 'quota'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 const ERR: Record<number, string> = { [-22]: 'EINVAL', [-17]: 'EEXIST', [-2]: 'ENOENT', [-12]: 'ENOMEM', [-28]: 'ENOSPC', [-5]: 'ESYS', [-16]: 'EBUSY' };
@@ -33,14 +33,28 @@ export interface Far {
   pdrId?: number;
 }
 export interface Qer { qerId: number; gateUlClosed?: boolean; gateDlClosed?: boolean; mbrUlKbps?: number; mbrDlKbps?: number }
-export interface Urr { seid: bigint; urrId: number; volumeThreshold?: bigint }
-export interface UrrCounts { ulBytes: bigint; dlBytes: bigint; ulPkts: bigint; dlPkts: bigint; totalUlBytes: bigint; totalDlBytes: bigint }
+/** Times in ns of the data-path clock; 0/undefined = none. See upf_dp.h for the duration rules. */
+export interface Urr {
+  seid: bigint; urrId: number; volumeThreshold?: bigint; volumeQuota?: bigint;
+  timeThresholdNs?: bigint; timeQuotaNs?: bigint; inactivityNs?: bigint;
+}
+export interface UrrCounts {
+  ulBytes: bigint; dlBytes: bigint; ulPkts: bigint; dlPkts: bigint; totalUlBytes: bigint; totalDlBytes: bigint;
+  durationNs: bigint; totalDurationNs: bigint; firstNs: bigint; lastNs: bigint;
+  /** UPF_TRIG_* bits of an event (Usage Report Trigger octets 5-6 as a 16-bit value). */
+  trigger: number; quotaExhausted: boolean;
+}
+/** Usage Report Trigger bits as the data path reports them (TS 29.244 8.2.41, octet 5 high). */
+export const Trig = { VOLTH: 0x0200, TIMTH: 0x0400, VOLQU: 0x0001, TIMQU: 0x0002 } as const;
 export interface DpEvent { type: number; id: number; seid: bigint; counts: UrrCounts }
 export interface DpStats {
   rxN3: number; rxN6: number; txN3: number; txN6: number;
   buffered: number; flushed: number; echoReplies: number; eventsLost: number; batches: number; lookups: number;
   dpCpuNs: number;
   drops: Record<DropReason, number>;
+  /** Classifier work units: rules compared (LL, oracle), tuples probed (TSS, PSTSS), partitions searched (PS). */
+  probes: number;
+  classifierKind: number;
 }
 export interface Captured { iface: number; dstIp4: number; dstPort: number; data: Buffer }
 
@@ -52,13 +66,19 @@ function bind() {
     teid: 'uint32_t', peer_ip4: 'uint32_t', peer_port: 'uint16_t', buffer_max: 'uint16_t', pdr_id: 'uint32_t',
   });
   koffi.struct('upf_qer', { qer_id: 'uint32_t', gate_ul_closed: 'uint8_t', gate_dl_closed: 'uint8_t', reserved: 'uint16_t', mbr_ul_kbps: 'uint64_t', mbr_dl_kbps: 'uint64_t' });
-  koffi.struct('upf_urr', { seid: 'uint64_t', urr_id: 'uint32_t', reserved: 'uint32_t', volume_threshold: 'uint64_t' });
-  const counts = koffi.struct('upf_urr_counts', { ul_bytes: 'uint64_t', dl_bytes: 'uint64_t', ul_pkts: 'uint64_t', dl_pkts: 'uint64_t', total_ul_bytes: 'uint64_t', total_dl_bytes: 'uint64_t' });
+  koffi.struct('upf_urr', {
+    seid: 'uint64_t', urr_id: 'uint32_t', reserved: 'uint32_t', volume_threshold: 'uint64_t', volume_quota: 'uint64_t',
+    time_threshold_ns: 'uint64_t', time_quota_ns: 'uint64_t', inactivity_ns: 'uint64_t',
+  });
+  const counts = koffi.struct('upf_urr_counts', {
+    ul_bytes: 'uint64_t', dl_bytes: 'uint64_t', ul_pkts: 'uint64_t', dl_pkts: 'uint64_t', total_ul_bytes: 'uint64_t', total_dl_bytes: 'uint64_t',
+    duration_ns: 'uint64_t', total_duration_ns: 'uint64_t', first_ns: 'uint64_t', last_ns: 'uint64_t', trigger: 'uint32_t', quota_exhausted: 'uint32_t',
+  });
   const event = koffi.struct('upf_event', { type: 'uint32_t', id: 'uint32_t', seid: 'uint64_t', counts });
   koffi.struct('upf_dp_stats', {
     rx_n3: 'uint64_t', rx_n6: 'uint64_t', tx_n3: 'uint64_t', tx_n6: 'uint64_t', buffered: 'uint64_t', flushed: 'uint64_t',
     echo_replies: 'uint64_t', events_lost: 'uint64_t', batches: 'uint64_t', lookups: 'uint64_t', dp_cpu_ns: 'uint64_t',
-    drops: koffi.array('uint64_t', DROP_REASONS.length),
+    drops: koffi.array('uint64_t', DROP_REASONS.length), probes: 'uint64_t', classifier_kind: 'uint32_t', reserved: 'uint32_t',
   });
   const f = {
     abi: lib.func('int upf_dp_abi_version(void)'),
@@ -84,6 +104,9 @@ function bind() {
     urrSet: lib.func('int upf_dp_urr_set(upf_dp *dp, int32_t slot, const upf_urr *urr)'),
     urrDel: lib.func('int upf_dp_urr_del(upf_dp *dp, int32_t slot)'),
     urrRead: lib.func('int upf_dp_urr_read(upf_dp *dp, int32_t slot, _Out_ upf_urr_counts *out)'),
+    urrTick: lib.func('int upf_dp_urr_tick(upf_dp *dp)'),
+    clockSet: lib.func('int upf_dp_clock_set(upf_dp *dp, uint64_t now)'),
+    clock: lib.func('uint64_t upf_dp_clock(upf_dp *dp)'),
     pollEvents: lib.func('int upf_dp_poll_events(upf_dp *dp, void *out, int cap)'),
     stats: lib.func('int upf_dp_stats(upf_dp *dp, _Out_ upf_dp_stats *out)'),
     inject: lib.func('int upf_dp_inject(upf_dp *dp, int iface, const uint8_t *pkts, const uint32_t *lens, size_t n)'),
@@ -114,6 +137,8 @@ function check(rc: number, op: string, dp?: unknown): number {
 const counts = (c: any): UrrCounts => ({
   ulBytes: BigInt(c.ul_bytes), dlBytes: BigInt(c.dl_bytes), ulPkts: BigInt(c.ul_pkts), dlPkts: BigInt(c.dl_pkts),
   totalUlBytes: BigInt(c.total_ul_bytes), totalDlBytes: BigInt(c.total_dl_bytes),
+  durationNs: BigInt(c.duration_ns), totalDurationNs: BigInt(c.total_duration_ns), firstNs: BigInt(c.first_ns), lastNs: BigInt(c.last_ns),
+  trigger: c.trigger, quotaExhausted: c.quota_exhausted !== 0,
 });
 
 function packets(list: readonly Buffer[]): { buf: Buffer; lens: Uint32Array } {
@@ -217,7 +242,22 @@ export class Datapath {
     check(native().qerDel(this.h, slot) as number, 'qerDel');
   }
   urrSet(slot: number, u: Urr): number {
-    return check(native().urrSet(this.h, slot, { seid: u.seid, urr_id: u.urrId, reserved: 0, volume_threshold: u.volumeThreshold ?? 0n }) as number, 'urrSet');
+    const c = {
+      seid: u.seid, urr_id: u.urrId, reserved: 0, volume_threshold: u.volumeThreshold ?? 0n, volume_quota: u.volumeQuota ?? 0n,
+      time_threshold_ns: u.timeThresholdNs ?? 0n, time_quota_ns: u.timeQuotaNs ?? 0n, inactivity_ns: u.inactivityNs ?? 0n,
+    };
+    return check(native().urrSet(this.h, slot, c) as number, 'urrSet');
+  }
+  /** Checks URR time thresholds/quotas now (the data-path thread does this every 100 ms); returns events raised. */
+  urrTick(): number {
+    return check(native().urrTick(this.h) as number, 'urrTick');
+  }
+  /** Freezes the data-path clock at `ns` (tests); 0n returns to CLOCK_MONOTONIC. */
+  setClock(ns: bigint): void {
+    check(native().clockSet(this.h, ns) as number, 'clockSet');
+  }
+  clock(): bigint {
+    return BigInt(native().clock(this.h) as number | bigint);
   }
   urrDel(slot: number): void {
     check(native().urrDel(this.h, slot) as number, 'urrDel');
@@ -246,6 +286,7 @@ export class Datapath {
     return {
       rxN3: Number(s.rx_n3), rxN6: Number(s.rx_n6), txN3: Number(s.tx_n3), txN6: Number(s.tx_n6), buffered: Number(s.buffered), flushed: Number(s.flushed),
       echoReplies: Number(s.echo_replies), eventsLost: Number(s.events_lost), batches: Number(s.batches), lookups: Number(s.lookups), dpCpuNs: Number(s.dp_cpu_ns), drops,
+      probes: Number(s.probes), classifierKind: s.classifier_kind,
     };
   }
 

@@ -1,5 +1,6 @@
 // Prometheus metrics of the UPF: data-path counters read from C at scrape time, PFCP counters.
 import { client, createRegistry, type Registry } from '@fastpath/metrics';
+import { kindName } from '@fastpath/pdrcls';
 import type { Datapath } from './datapath.ts';
 import type { UpfControl } from './sessions.ts';
 
@@ -39,6 +40,10 @@ export function createUpfMetrics(dp: Datapath, control: UpfControl): UpfMetrics 
   mirrored(registry, 'fastpath_upf_buffered_packets_total', 'Downlink packets buffered for idle UEs', [], () => [[{}, fresh().buffered]]);
   mirrored(registry, 'fastpath_upf_gtpu_echo_replies_total', 'GTP-U Echo Responses sent', [], () => [[{}, fresh().echoReplies]]);
   mirrored(registry, 'fastpath_upf_classifier_lookups_total', 'Keys classified by the session front end', [], () => [[{}, fresh().lookups]]);
+  mirrored(registry, 'fastpath_upf_classifier_probes_total', 'Classifier work units: rules compared (ll, oracle), tuples probed (tss, pstss), partitions searched (ps)', ['classifier'], () => {
+    const s = fresh();
+    return [[{ classifier: kindName(s.classifierKind) ?? String(s.classifierKind) }, s.probes]];
+  });
   mirrored(registry, 'fastpath_upf_classifier_batches_total', 'Classification batches (up to 64 keys each)', [], () => [[{}, fresh().batches]]);
   mirrored(registry, 'fastpath_upf_datapath_cpu_seconds_total', 'CPU time of the data-path thread', [], () => [[{}, fresh().dpCpuNs / 1e9]]);
   new client.Gauge({ name: 'fastpath_upf_sessions', help: 'PFCP sessions', registers: [registry], collect() { this.set(control.sessionCount); } });

@@ -22,6 +22,7 @@ const REQUESTS = new Set<number>([M.HeartbeatRequest, M.AssociationSetupRequest,
 export class PfcpServer {
   private sock?: Socket;
   private seq = 1;
+  private lastTick = 0;
   private pending = new Map<number, { buf: Buffer; peer: Peer; tries: number; timer: NodeJS.Timeout }>();
   private poller?: NodeJS.Timeout;
   readonly recovery = new Date();
@@ -53,6 +54,12 @@ export class PfcpServer {
   }
 
   pollEvents(): void {
+    // URR time thresholds/quotas also fire without a data-path thread (socket-less runs); the
+    // thread ticks on its own as well, a second tick finds nothing new.
+    if (Date.now() - this.lastTick >= 100) {
+      this.lastTick = Date.now();
+      this.control.dp.urrTick();
+    }
     const events = this.control.dp.pollEvents();
     for (const { peer, msg } of this.control.reports(events)) {
       this.request({ ...msg, sequence: this.nextSeq() } as SessionReportRequest, peer);

@@ -1,12 +1,12 @@
 // PFCP association and session state, and its translation into data-path state
 // (FAR/QER/URR slots + classifier rules). Transport-free: server.ts feeds it decoded messages.
 import {
-  ApplyAction, Cause, IeType, Interface, intToIpv4, ipv4ToInt, MessageType as M, OuterHeaderCreationDesc, ReportType, UsageReportTrigger,
+  ApplyAction, Cause, IeType, Interface, intToIpv4, ipv4ToInt, MeasurementMethod, MessageType as M, OuterHeaderCreationDesc, ReportingTrigger, ReportType, UsageReportTrigger,
   type CreateBar, type CreateFar, type CreatePdr, type CreateQer, type CreateUrr, type NodeId, type SessionDeletionResponse,
   type SessionEstablishmentRequest, type SessionEstablishmentResponse, type SessionModificationRequest, type SessionModificationResponse,
   type SessionReportRequest, type UsageReport, type CreatedPdr,
 } from '@fastpath/pfcp';
-import { Action, cookie, EventType, Iface, UpfDpError, type Datapath, type DpEvent, type Far, type UrrCounts } from './datapath.ts';
+import { Action, cookie, EventType, Iface, Trig, UpfDpError, type Datapath, type DpEvent, type Far, type Urr, type UrrCounts } from './datapath.ts';
 import { pdrToRules, RuleError } from './translate.ts';
 
 export interface Peer {
@@ -181,7 +181,7 @@ export class UpfControl {
       } else {
         const u = s.urrs.get(ev.id);
         if (!u) continue;
-        const ur = usage(u, ev.counts, UsageReportTrigger.VOLTH);
+        const ur = usage(u, ev.counts, reportTrigger(ev.counts.trigger));
         out.push({ peer: s.peer, msg: { type: M.SessionReportRequest, seid: s.cpSeid, reportType: ReportType.USAR, usageReports: [ur] } });
       }
     }
@@ -227,7 +227,7 @@ export class UpfControl {
         s.qers.set(q.qerId, { slot, qer: q });
       }
       for (const u of urrs) {
-        const slot = this.dp.urrSet(-1, { seid: s.upSeid, urrId: u.urrId, volumeThreshold: u.volumeThreshold?.total });
+        const slot = this.dp.urrSet(-1, urrConfig(s.upSeid, u));
         newSlots.push({ kind: 'urr', slot });
         s.urrs.set(u.urrId, { slot, urr: u, seqn: 0, start: new Date() });
       }
@@ -286,7 +286,7 @@ export class UpfControl {
   /** Writes every FAR/QER/URR of the session to its slot and swaps in the full rule set. */
   private sync(s: Session): void {
     for (const { slot, qer } of s.qers.values()) this.dp.qerSet(slot, qerConfig(qer));
-    for (const { slot, urr } of s.urrs.values()) this.dp.urrSet(slot, { seid: s.upSeid, urrId: urr.urrId, volumeThreshold: urr.volumeThreshold?.total });
+    for (const { slot, urr } of s.urrs.values()) this.dp.urrSet(slot, urrConfig(s.upSeid, urr));
     for (const [farId, { slot, far }] of s.fars) this.dp.farSet(slot, this.farConfig(s, farId, far));
     const rules = [];
     for (const p of s.pdrs.values()) {
@@ -351,10 +351,42 @@ function qerConfig(q: CreateQer) {
   return { qerId: q.qerId, gateUlClosed: q.gateStatus?.ul === 'closed', gateDlClosed: q.gateStatus?.dl === 'closed', mbrUlKbps: q.mbr?.ulKbps, mbrDlKbps: q.mbr?.dlKbps };
 }
 
+const SEC = 1_000_000_000n;
+
+/**
+ * URR -> data-path measurement (TS 29.244 5.2.2): volume threshold/quota with VOLUM, time
+ * threshold/quota and inactivity with DURAT; a threshold only with its Reporting Trigger (VOLTH,
+ * TIMTH), a quota with VOLQU/TIMQU (a quota without its trigger still stops traffic, so it is
+ * applied whenever the IE is present). Volumes use the Total Volume.
+ */
+export function urrConfig(seid: bigint, u: CreateUrr): Urr {
+  const vol = (u.measurementMethod & MeasurementMethod.VOLUM) !== 0;
+  const dur = (u.measurementMethod & MeasurementMethod.DURAT) !== 0;
+  const t = u.reportingTriggers;
+  const secs = (x: number | undefined) => (x ? BigInt(x) * SEC : undefined);
+  return {
+    seid, urrId: u.urrId,
+    volumeThreshold: vol && t & ReportingTrigger.VOLTH ? u.volumeThreshold?.total : undefined,
+    volumeQuota: vol ? u.volumeQuota?.total : undefined,
+    timeThresholdNs: dur && t & ReportingTrigger.TIMTH ? secs(u.timeThreshold) : undefined,
+    timeQuotaNs: dur ? secs(u.timeQuota) : undefined,
+    inactivityNs: dur ? secs(u.inactivityDetectionTime) : undefined,
+  };
+}
+
+/** Data-path trigger bits -> Usage Report Trigger (24-bit form used by @fastpath/pfcp). */
+export function reportTrigger(bits: number): number {
+  return (bits & Trig.VOLTH ? UsageReportTrigger.VOLTH : 0) | (bits & Trig.TIMTH ? UsageReportTrigger.TIMTH : 0)
+    | (bits & Trig.VOLQU ? UsageReportTrigger.VOLQU : 0) | (bits & Trig.TIMQU ? UsageReportTrigger.TIMQU : 0);
+}
+
 function usage(u: { urr: CreateUrr; seqn: number; start: Date }, c: UrrCounts, trigger: number): UsageReport {
+  const dur = (u.urr.measurementMethod & MeasurementMethod.DURAT) !== 0;
   return {
     urrId: u.urr.urrId, urSeqn: u.seqn++, usageReportTrigger: trigger, startTime: u.start,
     volumeMeasurement: { total: c.ulBytes + c.dlBytes, uplink: c.ulBytes, downlink: c.dlBytes, totalPackets: c.ulPkts + c.dlPkts, uplinkPackets: c.ulPkts, downlinkPackets: c.dlPkts },
+    // Duration Measurement is whole seconds (8.2.40); rounded to nearest
+    ...(dur ? { durationMeasurement: Number((c.durationNs + SEC / 2n) / SEC) } : {}),
   };
 }
 

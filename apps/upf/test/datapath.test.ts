@@ -1,7 +1,7 @@
 // The koffi binding of native/upf-dp: every exported function, on real packets, without sockets.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { anyRule, Dim } from '@fastpath/pdrcls';
+import { anyRule, Dim, kindName } from '@fastpath/pdrcls';
 import { decodeGtpu, encodeGtpu, GtpuType, ipv4ToIntForTest, udpPacket } from './helpers.ts';
 import { Action, cookie, Datapath, dropName, EventType, Iface, strerror, upfDpAbiVersion, UpfDpError } from '../src/datapath.ts';
 import { runUnderAsan } from '@fastpath/native/testing';
@@ -64,6 +64,8 @@ describe('upf-dp binding', () => {
       expect(dp.farBuffered(dl)).toBe(0);
       const st = dp.stats();
       expect(st).toMatchObject({ rxN3: 1, rxN6: 2, txN3: 2, txN6: 1, lookups: 3 });
+      expect(st.probes).toBeGreaterThan(0); // PartitionSort searched at least one partition per key
+      expect(kindName(st.classifierKind)).toBe('ps');
     } finally {
       dp.destroy();
     }

@@ -2,7 +2,7 @@
 // socket-less (packets injected into the same C pipeline), plus bad PFCP input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ApplyAction, Cause, encodeMessage, IeType, MeasurementMethod, MessageType as M, PfcpClient, PfcpTimeoutError, ReportingTrigger, ReportType,
+  ApplyAction, Cause, encodeMessage, IeType, MeasurementMethod, MessageType as M, PfcpClient, PfcpTimeoutError, ReportingTrigger, ReportType, UsageReportTrigger,
   type AssociationSetupResponse, type SessionDeletionResponse, type SessionEstablishmentResponse, type SessionModificationResponse,
 } from '@fastpath/pfcp';
 import { decodeGtpu, encodeGtpu, GtpuType, udpPacket } from '@fastpath/gtpu';
@@ -106,6 +106,38 @@ describe('PFCP session lifecycle (test SMF over UDP)', () => {
     expect(rep.usageReports![0].volumeMeasurement!.total).toBeGreaterThanOrEqual(1000n);
   });
 
+  it('measures duration on the data-path clock: time threshold, then time quota stops the traffic', async () => {
+    const t0 = 5_000n * 1_000_000_000n;
+    const sec = (n: number) => t0 + BigInt(n) * 1_000_000_000n;
+    upf.dp.setClock(t0);
+    try {
+      const r = await smf.request<SessionModificationResponse>({
+        type: M.SessionModificationRequest, seid: upSeid,
+        createUrrs: [{ urrId: 2, measurementMethod: MeasurementMethod.DURAT | MeasurementMethod.VOLUM, reportingTriggers: ReportingTrigger.TIMTH | ReportingTrigger.TIMQU, timeThreshold: 10, timeQuota: 25, inactivityDetectionTime: 30 }],
+        createPdrs: [uplinkPdr(5, 1, { precedence: 5, urrIds: [2], pdi: { sourceInterface: 0, localFTeid: { choose: { ipv4: true, chooseId: 1 } }, sdfFilters: [{ flowDescription: 'permit out 17 from any 7000 to assigned' }] } })],
+      });
+      expect(r.cause).toBe(Cause.RequestAccepted);
+      expect(upf.dp.inject(Iface.Access, [gpdu(teid, 7000)])).toBe(1); // starts the measurement at t0
+      upf.dp.setClock(sec(6));
+      expect(upf.dp.inject(Iface.Access, [gpdu(teid, 7000)])).toBe(1);
+      upf.dp.setClock(sec(11)); // 11 s measured: the server's periodic tick reports TIMTH
+      const th = await smf.nextReport();
+      expect(th).toMatchObject({ reportType: ReportType.USAR, usageReports: [{ urrId: 2, usageReportTrigger: UsageReportTrigger.TIMTH, durationMeasurement: 11 }] });
+      expect(th.usageReports![0].volumeMeasurement).toMatchObject({ uplinkPackets: 2n });
+      upf.dp.setClock(sec(26)); // 26 s >= the 25 s quota: TIMQU, then the URR's packets are dropped
+      const q = await smf.nextReport();
+      expect(q.usageReports![0].usageReportTrigger & UsageReportTrigger.TIMQU).toBeTruthy();
+      expect(q.usageReports![0].durationMeasurement).toBe(15);
+      const before = upf.dp.stats().drops.quota;
+      expect(upf.dp.inject(Iface.Access, [gpdu(teid, 7000)])).toBe(0);
+      expect(upf.dp.stats().drops.quota).toBe(before + 1);
+      expect(upf.dp.inject(Iface.Access, [gpdu(teid, 5001)])).toBe(1); // other PDRs unaffected
+      upf.dp.capture();
+    } finally {
+      upf.dp.setClock(0n);
+    }
+  });
+
   it('deletes the session with a final usage report; the data path forgets it', async () => {
     const r = await smf.request<SessionDeletionResponse>({ type: M.SessionDeletionRequest, seid: upSeid });
     expect(r.cause).toBe(Cause.RequestAccepted);
@@ -123,6 +155,8 @@ describe('PFCP session lifecycle (test SMF over UDP)', () => {
     expect(text).toMatch(/fastpath_upf_drops_total\{reason="no-session"\} [1-9]/);
     expect(text).toMatch(/fastpath_upf_sessions 0/);
     expect(text).toMatch(/fastpath_upf_classifier_lookups_total [1-9]/);
+    expect(text).toMatch(/fastpath_upf_pdrs \d/);
+    expect(text).toMatch(/fastpath_upf_classifier_probes_total\{classifier="ps"\} [1-9]/);
     expect(text).toMatch(/fastpath_upf_pfcp_messages_total\{type="50",result="ok"\} 1/);
     expect(text).toMatch(/fastpath_upf_pfcp_reports_total\{report_type="dldr"\} 1/);
   });

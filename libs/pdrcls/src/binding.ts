@@ -20,6 +20,15 @@ export interface ClassifierStats {
   bytes: number;
 }
 
+/** Lookup counters of the session front end, summed over reader slots. */
+export interface SessionStats {
+  sessions: number;
+  lookups: number;
+  noSession: number;
+  probes: number;
+  kind: number;
+}
+
 export interface SessionMatch {
   seid: bigint; // 0n = no session
   cookie: bigint;
@@ -30,6 +39,7 @@ function bind() {
   const lib = loadLibrary('fastpath_pdrcls');
   koffi.opaque('pdrcls');
   koffi.opaque('pdrsess');
+  koffi.struct('pdrsess_stats', { sessions: 'uint64_t', lookups: 'uint64_t', no_session: 'uint64_t', probes: 'uint64_t', kind: 'uint32_t', reserved: 'uint32_t' });
   koffi.struct('pdrcls_stats', { rules: 'uint64_t', tables: 'uint64_t', probes: 'uint64_t', lookups: 'uint64_t', bytes: 'uint64_t' });
   const f = {
     abi: lib.func('int pdrcls_abi_version(void)'),
@@ -65,6 +75,7 @@ function bind() {
     sClassify: lib.func('int pdrsess_classify_batch(pdrsess *s, int reader, int dir, const void *keys, size_t n, void *out)'),
     sReclaim: lib.func('int pdrsess_reclaim(pdrsess *s)'),
     sEpoch: lib.func('uint64_t pdrsess_epoch(pdrsess *s)'),
+    sStats: lib.func('int pdrsess_stats(pdrsess *s, _Out_ pdrsess_stats *out)'),
   };
   const got = f.abi() as number;
   if (got !== ABI) throw new Error(`fastpath: pdrcls ABI ${got}, binding expects ${ABI}; rebuild native-pdrcls`);
@@ -303,6 +314,11 @@ export class Sessions {
   }
   epoch(): bigint {
     return BigInt(native().sEpoch(this.handle) as number | bigint);
+  }
+  stats(): SessionStats {
+    const o = {} as Record<string, number | bigint>;
+    check(native().sStats(this.handle, o) as number, 'session stats');
+    return { sessions: Number(o.sessions), lookups: Number(o.lookups), noSession: Number(o.no_session), probes: Number(o.probes), kind: Number(o.kind) };
   }
   destroy(): void {
     if (this.#h) native().sDestroy(this.#h);

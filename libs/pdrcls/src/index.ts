@@ -7,7 +7,7 @@ export {
 } from './rules.ts';
 export {
   Classifier, Sessions, Kind, KIND_NAMES, Direction, MATCH_BYTES, abiVersion, strerror, kindName, ruleBetter,
-  dimMax, nativeRuleMatches, nativeAnyRule, type KindName, type ClassifierStats, type SessionMatch,
+  dimMax, nativeRuleMatches, nativeAnyRule, type KindName, type ClassifierStats, type SessionMatch, type SessionStats,
 } from './binding.ts';
 export {
   CLASSBENCH_SETS, PDR_RULE_COUNTS, DISSERTATION_PACKET, classbenchDir, classbenchPaths, classbenchMissing, readText,

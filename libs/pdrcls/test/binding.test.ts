@@ -175,6 +175,9 @@ describe('Sessions (front end)', () => {
     const m = s.classify(rd, Direction.UPLINK, encodeKeys([up(0x1001, 53), up(0x1001, 80), up(0x1002, 53), up(0x9999, 53)]));
     expect(m.map((x) => [x.seid, x.pdrId])).toEqual([[1n, 1], [1n, 2], [2n, PDR_ID_NONE], [0n, PDR_ID_NONE]]);
     expect(m[0].cookie).toBe(1000n);
+    const st = s.stats();
+    expect(st).toMatchObject({ sessions: 2, lookups: 4, noSession: 1, kind: 5 });
+    expect(st.probes).toBeGreaterThan(0);
     const down = new Array(PDR_DIMS).fill(0);
     down[Dim.UE_IP4] = 0x0a3c0001;
     const e0 = s.epoch();

@@ -101,7 +101,13 @@ export interface CreateUrr {
   measurementMethod: number;
   reportingTriggers: number;
   volumeThreshold?: Volume;
+  /** seconds */
   timeThreshold?: number;
+  volumeQuota?: Volume;
+  /** seconds */
+  timeQuota?: number;
+  /** seconds */
+  inactivityDetectionTime?: number;
 }
 const urrFields = (mandatory: boolean): Field[] => [
   leaf('urrId', T.URRID, 'URR ID', Leaf.u32, { mandatory: true }),
@@ -109,6 +115,9 @@ const urrFields = (mandatory: boolean): Field[] => [
   leaf('reportingTriggers', T.ReportingTriggers, 'Reporting Triggers', Leaf.flags24(2), { mandatory }),
   leaf('volumeThreshold', T.VolumeThreshold, 'Volume Threshold', Leaf.volumeThreshold),
   leaf('timeThreshold', T.TimeThreshold, 'Time Threshold', Leaf.u32),
+  leaf('volumeQuota', T.VolumeQuota, 'Volume Quota', Leaf.volumeThreshold),
+  leaf('timeQuota', T.TimeQuota, 'Time Quota', Leaf.u32),
+  leaf('inactivityDetectionTime', T.InactivityDetectionTime, 'Inactivity Detection Time', Leaf.u32),
 ];
 export const createUrrFields = urrFields(true);
 export type UpdateUrr = Partial<CreateUrr> & { urrId: number };

@@ -48,7 +48,7 @@ export const samples: PfcpMessage[] = [
         },
       },
     ],
-    createUrrs: [{ urrId: 1, measurementMethod: MeasurementMethod.VOLUM | MeasurementMethod.DURAT, reportingTriggers: ReportingTrigger.VOLTH | ReportingTrigger.TIMTH, volumeThreshold: { total: 1_000_000n, uplink: 400_000n, downlink: 600_000n }, timeThreshold: 60 }],
+    createUrrs: [{ urrId: 1, measurementMethod: MeasurementMethod.VOLUM | MeasurementMethod.DURAT, reportingTriggers: ReportingTrigger.VOLTH | ReportingTrigger.TIMTH | ReportingTrigger.VOLQU | ReportingTrigger.TIMQU, volumeThreshold: { total: 1_000_000n, uplink: 400_000n, downlink: 600_000n }, timeThreshold: 60, volumeQuota: { total: 5_000_000n }, timeQuota: 3600, inactivityDetectionTime: 10 }],
     createQers: [{ qerId: 1, gateStatus: { ul: 'open', dl: 'closed' }, mbr: { ulKbps: 100_000, dlKbps: 200_000 }, qfi: 9 }],
     createBar: { barId: 1, downlinkDataNotificationDelay: 2, suggestedBufferingPacketsCount: 16 },
   },

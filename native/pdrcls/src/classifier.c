@@ -195,8 +195,8 @@ struct pdrcls *pdrcls_clone(const struct pdrcls *cls, int kind)
 	return c;
 }
 
-int pdrcls_classify_batch(struct pdrcls *cls, const struct pdr_key *keys, size_t n,
-			  uint32_t *out_ids, uint64_t *out_cookies)
+int pdrcls_classify_counted(struct pdrcls *cls, const struct pdr_key *keys, size_t n, uint32_t *out_ids,
+			    uint64_t *out_cookies, uint64_t *probes_acc)
 {
 	if (!cls || (n && (!keys || !out_ids)))
 		return PDRCLS_EINVAL;
@@ -205,7 +205,15 @@ int pdrcls_classify_batch(struct pdrcls *cls, const struct pdr_key *keys, size_t
 	/* one relaxed add per batch keeps counters cheap and race-free for concurrent readers */
 	atomic_fetch_add_explicit(&cls->probes, probes, memory_order_relaxed);
 	atomic_fetch_add_explicit(&cls->lookups, n, memory_order_relaxed);
+	*probes_acc += probes;
 	return hits;
+}
+
+int pdrcls_classify_batch(struct pdrcls *cls, const struct pdr_key *keys, size_t n,
+			  uint32_t *out_ids, uint64_t *out_cookies)
+{
+	uint64_t probes = 0;
+	return pdrcls_classify_counted(cls, keys, n, out_ids, out_cookies, &probes);
 }
 
 int pdrcls_stats(const struct pdrcls *cls, struct pdrcls_stats *out)

@@ -80,6 +80,10 @@ struct pdrcls_ops {
 	uint64_t (*tables)(const struct pdrcls *cls);
 };
 
+/* pdrcls_classify_batch that also adds the batch's probes to *probes_acc (session front end). */
+int pdrcls_classify_counted(struct pdrcls *cls, const struct pdr_key *keys, size_t n, uint32_t *out_ids,
+			    uint64_t *out_cookies, uint64_t *probes_acc);
+
 struct pdrcls {
 	int kind;
 	const struct pdrcls_ops *ops;

@@ -216,6 +216,17 @@ void pdrsess_reader_unregister(struct pdrsess *s, int reader);
  * number of keys that matched a PDR, or PDRCLS_EINVAL. */
 int pdrsess_classify_batch(struct pdrsess *s, int reader, int dir, const struct pdr_key *keys,
 			   size_t n, struct pdrsess_match *out);
+/* Lookup counters summed over every reader slot since create. probes: as in pdrcls_stats
+ * (rules compared, tuples probed or partitions searched, by the session's classifier kind). */
+struct pdrsess_stats {
+	uint64_t sessions;
+	uint64_t lookups;    /* keys looked up */
+	uint64_t no_session; /* keys whose TEID / UE IP found no session */
+	uint64_t probes;     /* classifier work units over all sessions */
+	uint32_t kind;       /* enum pdrcls_kind of every session's classifier */
+	uint32_t reserved;
+};
+int pdrsess_stats(const struct pdrsess *s, struct pdrsess_stats *out);
 /* Frees retired classifiers whose grace period is over; returns how many are still
  * waiting. Writers call it themselves; exposed for tests and idle loops. */
 int pdrsess_reclaim(struct pdrsess *s);

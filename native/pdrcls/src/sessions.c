@@ -41,7 +41,9 @@ struct retired {
 struct reader {
 	_Atomic uint64_t active; /* 0 = outside a lookup, else the epoch seen on entry */
 	_Atomic int used;
-	char pad[64 - sizeof(uint64_t) - sizeof(int)]; /* one cache line per reader */
+	/* written only by the owning reader (relaxed stores), summed by pdrsess_stats() */
+	_Atomic uint64_t probes, lookups, no_session;
+	char pad[64 - 4 * sizeof(uint64_t) - sizeof(int)]; /* one cache line per reader */
 };
 
 struct pdrsess {
@@ -403,13 +405,14 @@ int pdrsess_classify_batch(struct pdrsess *s, int reader, int dir, const struct 
 	int dim = dir == PDRSESS_UPLINK ? PDR_DIM_TEID : PDR_DIM_UE_IP4;
 	int hits = 0;
 	uint32_t ids[64];
-	uint64_t cookies[64];
+	uint64_t cookies[64], probes = 0, missed = 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t k = keys[i].v[dim];
 		struct sess *x = k ? table_find(t, k) : NULL;
 		if (!x) {
 			out[i] = (struct pdrsess_match){ 0, 0, PDR_ID_NONE, 0 };
 			i++;
+			missed++;
 			continue;
 		}
 		/* classify the run of consecutive keys of this session as one batch */
@@ -417,12 +420,33 @@ int pdrsess_classify_batch(struct pdrsess *s, int reader, int dir, const struct 
 		while (j < n && j - i < 64 && keys[j].v[dim] == k)
 			j++;
 		struct pdrcls *c = atomic_load(&x->cls);
-		int h = pdrcls_classify_batch(c, keys + i, j - i, ids, cookies);
+		int h = pdrcls_classify_counted(c, keys + i, j - i, ids, cookies, &probes);
 		hits += h > 0 ? h : 0;
 		for (size_t m = i; m < j; m++)
 			out[m] = (struct pdrsess_match){ x->seid, cookies[m - i], ids[m - i], 0 };
 		i = j;
 	}
 	atomic_store_explicit(&r->active, 0, memory_order_release);
+	/* only this thread writes its slot: load + store, no locked read-modify-write */
+	atomic_store_explicit(&r->probes, atomic_load_explicit(&r->probes, memory_order_relaxed) + probes, memory_order_relaxed);
+	atomic_store_explicit(&r->lookups, atomic_load_explicit(&r->lookups, memory_order_relaxed) + n, memory_order_relaxed);
+	atomic_store_explicit(&r->no_session, atomic_load_explicit(&r->no_session, memory_order_relaxed) + missed, memory_order_relaxed);
 	return hits;
+}
+
+int pdrsess_stats(const struct pdrsess *s, struct pdrsess_stats *out)
+{
+	if (!s || !out)
+		return PDRCLS_EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->sessions = s->count;
+	out->kind = (uint32_t)s->kind;
+	/* counters of released reader slots stay in their slot (a re-register keeps adding) */
+	for (int i = 0; i < PDRSESS_MAX_READERS; i++) {
+		const struct reader *r = &s->readers[i];
+		out->probes += atomic_load_explicit(&r->probes, memory_order_relaxed);
+		out->lookups += atomic_load_explicit(&r->lookups, memory_order_relaxed);
+		out->no_session += atomic_load_explicit(&r->no_session, memory_order_relaxed);
+	}
+	return 0;
 }

@@ -57,6 +57,12 @@ static void test_basic(int kind)
 	CHECK(m[1].seid == 7 && m[1].pdr_id == 2 && m[1].cookie == 0xBB);
 	CHECK(m[2].seid == 0 && m[2].pdr_id == PDR_ID_NONE);
 	CHECK(m[3].seid == 8 && m[3].pdr_id == PDR_ID_NONE);
+	struct pdrsess_stats st;
+	CHECK_EQ(pdrsess_stats(s, &st), 0);
+	CHECK(st.sessions == 300 && st.lookups == 4 && st.no_session == 1 && st.kind == (uint32_t)kind);
+	CHECK(st.probes >= 1); /* session 7's classifier examined something for its two keys */
+	CHECK_EQ(pdrsess_stats(NULL, &st), PDRCLS_EINVAL);
+	CHECK_EQ(pdrsess_stats(s, NULL), PDRCLS_EINVAL);
 	/* downlink: by UE IP */
 	memset(k, 0, sizeof(k));
 	k[0].v[PDR_DIM_UE_IP4] = 0x0a000007;

@@ -26,6 +26,10 @@ struct qer_slot {
 struct urr_slot {
 	struct upf_urr cfg;
 	uint8_t used;
+	uint8_t timed;           /* listed in dp->timed */
+	uint64_t quota_bytes;    /* used against cfg.volume_quota since it was set */
+	uint64_t quota_ns;       /* used against cfg.time_quota_ns */
+	uint64_t measured_ns;    /* data-path time up to which duration was counted */
 	struct upf_urr_counts c;
 };
 
@@ -67,6 +71,9 @@ struct upf_dp {
 	struct far_slot *fars;
 	struct qer_slot *qers;
 	struct urr_slot *urrs;
+	int32_t *timed;            /* URR slots with a time threshold or quota (checked by the tick) */
+	uint32_t n_timed, cap_timed;
+	_Atomic uint64_t fixed_now; /* upf_dp_clock_set(); 0 = CLOCK_MONOTONIC */
 	int32_t far_hint, qer_hint, urr_hint; /* where the next free-slot search starts */
 	struct bufpkt *pool;
 	uint32_t pool_size;
@@ -99,7 +106,11 @@ int dp_buffer(struct upf_dp *dp, int32_t far, const uint8_t *p, uint32_t len);
 /* Next released packet (caller returns it with dp_pool_put), or -1. */
 int32_t dp_flush_pop(struct upf_dp *dp);
 void dp_pool_put(struct upf_dp *dp, int32_t idx);
-uint64_t dp_now_ns(void);
+int32_t find_free_urr(struct upf_dp *dp); /* free URR slot or UPF_ENOSPC */
+uint64_t dp_now_ns(const struct upf_dp *dp);
+/* Adds one packet to a URR (volume, duration) and raises threshold/quota events; returns 0, or
+ * UPF_DROP_QUOTA when the URR's quota is already used up. */
+int dp_urr_count(struct upf_dp *dp, struct urr_slot *u, int dl, uint32_t bytes, uint64_t now);
 
 /* parse.c: fill key and inner_off; returns -1 to classify, a drop reason, or V_ECHO. */
 int dp_parse_n3(struct pkt *p, struct pdr_key *key, uint32_t *teid);

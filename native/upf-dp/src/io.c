@@ -30,7 +30,7 @@ const char *upf_dp_strerror(int err)
 }
 
 static const char *const drop_names[UPF_DROP_COUNT] = {
-	"malformed", "not-gpdu", "no-session", "no-pdr", "far-drop", "gate-closed", "mbr", "buffer-full", "no-route", "tx-error",
+	"malformed", "not-gpdu", "no-session", "no-pdr", "far-drop", "gate-closed", "mbr", "buffer-full", "no-route", "tx-error", "quota",
 };
 
 const char *upf_dp_drop_name(int reason)
@@ -294,6 +294,7 @@ static void *dp_thread(void *arg)
 	struct pkt pk[UPF_DP_BATCH];
 	struct txd tx[UPF_DP_BATCH];
 	int idle = 0;
+	uint64_t next_tick = 0;
 
 	if (reader < 0 || !rxbuf) {
 		free(rxbuf);
@@ -301,6 +302,11 @@ static void *dp_thread(void *arg)
 	}
 	while (atomic_load_explicit(&dp->running, memory_order_relaxed)) {
 		int got = drain_flush(dp, reader, OUT_SOCKETS);
+		uint64_t now = dp_now_ns(dp);
+		if (now >= next_tick) { /* URR time thresholds and quotas fire without traffic too */
+			upf_dp_urr_tick(dp);
+			next_tick = now + 100000000ull;
+		}
 		for (int s = 0; s < 2; s++) {
 			for (int i = 0; i < UPF_DP_BATCH; i++) {
 				iov[i] = (struct iovec){ .iov_base = rxbuf[s][i], .iov_len = UPF_DP_MAX_PKT };
@@ -389,6 +395,10 @@ int upf_dp_stats(struct upf_dp *dp, struct upf_dp_stats *out)
 	pthread_mutex_lock(&dp->tables_lock);
 	*out = dp->st;
 	pthread_mutex_unlock(&dp->tables_lock);
+	struct pdrsess_stats ss;
+	pdrsess_stats(dp->sess, &ss);
+	out->probes = ss.probes;
+	out->classifier_kind = ss.kind;
 	out->dp_cpu_ns = 0;
 	if (dp->thread_started) {
 		clockid_t cid;

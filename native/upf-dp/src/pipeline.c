@@ -29,26 +29,6 @@ static int qer_admit(struct qer_slot *q, int dl, uint32_t bytes, uint64_t now)
 	return 1;
 }
 
-static void urr_count(struct upf_dp *dp, struct urr_slot *u, int dl, uint32_t bytes)
-{
-	struct upf_urr_counts *c = &u->c;
-	if (dl) {
-		c->dl_bytes += bytes;
-		c->dl_pkts++;
-		c->total_dl_bytes += bytes;
-	} else {
-		c->ul_bytes += bytes;
-		c->ul_pkts++;
-		c->total_ul_bytes += bytes;
-	}
-	/* Volume threshold reached: report the period's counts and start a new period. */
-	if (u->cfg.volume_threshold && c->ul_bytes + c->dl_bytes >= u->cfg.volume_threshold) {
-		struct upf_event ev = { .type = UPF_EV_USAGE, .id = u->cfg.urr_id, .seid = u->cfg.seid, .counts = *c };
-		dp_push_event(dp, &ev);
-		c->ul_bytes = c->dl_bytes = c->ul_pkts = c->dl_pkts = 0;
-	}
-}
-
 int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_t n, struct txd *tx)
 {
 	struct pdr_key keys[UPF_DP_BATCH];
@@ -69,7 +49,7 @@ int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_
 		if (rc < 0)
 			return rc;
 	}
-	uint64_t now = dp_now_ns();
+	uint64_t now = dp_now_ns(dp);
 
 	pthread_mutex_lock(&dp->tables_lock);
 	dp->st.batches++;
@@ -130,12 +110,12 @@ int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_
 			drop = UPF_DROP_NO_ROUTE;
 		if (drop < 0 && f->cfg.dst_iface == UPF_IF_ACCESS && !f->cfg.ohc_gtpu)
 			drop = UPF_DROP_NO_ROUTE;
+		if (drop < 0 && urr1 && urr1 <= dp->max_slots && dp->urrs[urr1 - 1].used && dp_urr_count(dp, &dp->urrs[urr1 - 1], dl, iplen, now))
+			drop = UPF_DROP_QUOTA;
 		if (drop >= 0) {
 			dp->st.drops[drop]++;
 			continue;
 		}
-		if (urr1 && urr1 <= dp->max_slots && dp->urrs[urr1 - 1].used)
-			urr_count(dp, &dp->urrs[urr1 - 1], dl, iplen);
 		struct txd *t = &tx[ntx++];
 		t->data = ip;
 		t->len = iplen;

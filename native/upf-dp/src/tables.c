@@ -6,8 +6,11 @@
 #include <string.h>
 #include <time.h>
 
-uint64_t dp_now_ns(void)
+uint64_t dp_now_ns(const struct upf_dp *dp)
 {
+	uint64_t fixed = atomic_load_explicit(&dp->fixed_now, memory_order_relaxed);
+	if (fixed)
+		return fixed;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -37,6 +40,7 @@ void dp_tables_free(struct upf_dp *dp)
 	free(dp->fars);
 	free(dp->qers);
 	free(dp->urrs);
+	free(dp->timed);
 	free(dp->events);
 	free(dp->pool);
 }
@@ -132,6 +136,7 @@ static int32_t find_free(uint8_t used_at(const void *, uint32_t), const void *ta
 static uint8_t far_used(const void *t, uint32_t i) { return ((const struct far_slot *)t)[i].used; }
 static uint8_t qer_used(const void *t, uint32_t i) { return ((const struct qer_slot *)t)[i].used; }
 static uint8_t urr_used(const void *t, uint32_t i) { return ((const struct urr_slot *)t)[i].used; }
+int32_t find_free_urr(struct upf_dp *dp) { return find_free(urr_used, dp->urrs, dp->max_slots, &dp->urr_hint); }
 
 int upf_dp_far_set(struct upf_dp *dp, int32_t slot, const struct upf_far *far)
 {
@@ -212,49 +217,6 @@ int upf_dp_qer_del(struct upf_dp *dp, int32_t slot)
 	pthread_mutex_lock(&dp->tables_lock);
 	int rc = dp->qers[slot].used ? 0 : UPF_ENOENT;
 	dp->qers[slot].used = 0;
-	pthread_mutex_unlock(&dp->tables_lock);
-	return rc;
-}
-
-int upf_dp_urr_set(struct upf_dp *dp, int32_t slot, const struct upf_urr *urr)
-{
-	if (!dp || !urr || slot >= (int32_t)dp->max_slots)
-		return UPF_EINVAL;
-	pthread_mutex_lock(&dp->tables_lock);
-	if (slot < 0) {
-		slot = find_free(urr_used, dp->urrs, dp->max_slots, &dp->urr_hint);
-		if (slot >= 0)
-			memset(&dp->urrs[slot].c, 0, sizeof(dp->urrs[slot].c));
-	} else if (!dp->urrs[slot].used) {
-		slot = UPF_ENOENT;
-	}
-	if (slot >= 0) {
-		dp->urrs[slot].cfg = *urr;
-		dp->urrs[slot].used = 1;
-	}
-	pthread_mutex_unlock(&dp->tables_lock);
-	return slot;
-}
-
-int upf_dp_urr_del(struct upf_dp *dp, int32_t slot)
-{
-	if (!dp || slot < 0 || slot >= (int32_t)dp->max_slots)
-		return UPF_EINVAL;
-	pthread_mutex_lock(&dp->tables_lock);
-	int rc = dp->urrs[slot].used ? 0 : UPF_ENOENT;
-	dp->urrs[slot].used = 0;
-	pthread_mutex_unlock(&dp->tables_lock);
-	return rc;
-}
-
-int upf_dp_urr_read(struct upf_dp *dp, int32_t slot, struct upf_urr_counts *out)
-{
-	if (!dp || !out || slot < 0 || slot >= (int32_t)dp->max_slots)
-		return UPF_EINVAL;
-	pthread_mutex_lock(&dp->tables_lock);
-	int rc = dp->urrs[slot].used ? 0 : UPF_ENOENT;
-	if (rc == 0)
-		*out = dp->urrs[slot].c;
 	pthread_mutex_unlock(&dp->tables_lock);
 	return rc;
 }

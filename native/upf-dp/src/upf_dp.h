@@ -71,22 +71,43 @@ struct upf_qer {
 	uint64_t mbr_ul_kbps, mbr_dl_kbps; /* 0 = no limit */
 };
 
+/* Usage Report Trigger bits, as PFCP encodes them in 16 bits (TS 29.244 8.2.41: octet 5 high). */
+#define UPF_TRIG_VOLTH 0x0200
+#define UPF_TRIG_TIMTH 0x0400
+#define UPF_TRIG_VOLQU 0x0001
+#define UPF_TRIG_TIMQU 0x0002
+
+/* Duration measurement (TS 29.244 5.2.2.2): starts with the first packet the URR counts and
+ * runs with the clock; with inactivity_ns set it stops inactivity_ns after the last packet
+ * (that idle tail is counted) and resumes with the next packet.
+ * Thresholds report and restart the period; quotas report once and then drop the URR's
+ * packets (drop reason "quota") until the control plane sets a new quota. */
 struct upf_urr {
 	uint64_t seid;
 	uint32_t urr_id;
 	uint32_t reserved;
-	uint64_t volume_threshold; /* total bytes that trigger a report; 0 = none */
+	uint64_t volume_threshold; /* total bytes in the period that trigger a report; 0 = none */
+	uint64_t volume_quota;     /* total bytes allowed; 0 = none */
+	uint64_t time_threshold_ns;/* measured duration in the period that triggers a report; 0 = none */
+	uint64_t time_quota_ns;    /* measured duration allowed; 0 = none */
+	uint64_t inactivity_ns;    /* Inactivity Detection Time; 0 = measure wall time since first packet */
 };
 
 /* Counters of one URR since the last report (or creation). */
 struct upf_urr_counts {
 	uint64_t ul_bytes, dl_bytes, ul_pkts, dl_pkts;
 	uint64_t total_ul_bytes, total_dl_bytes; /* since creation, never reset */
+	uint64_t duration_ns;       /* measured duration in this period */
+	uint64_t total_duration_ns; /* since creation */
+	uint64_t first_ns;          /* data-path clock of the period's first packet (0 = none yet) */
+	uint64_t last_ns;           /* data-path clock of the last counted packet (0 = none yet) */
+	uint32_t trigger;           /* UPF_TRIG_* bits of the report (events only) */
+	uint32_t quota_exhausted;   /* 1 after a quota report, until the quota is set again */
 };
 
 enum upf_event_type {
 	UPF_EV_DL_DATA = 1, /* first packet buffered for a FAR with BUFF|NOCP: send a Downlink Data Report */
-	UPF_EV_USAGE = 2,   /* a URR reached its volume threshold: send a Usage Report */
+	UPF_EV_USAGE = 2,   /* a URR reached a volume/time threshold or quota (counts.trigger says which) */
 };
 
 struct upf_event {
@@ -98,7 +119,7 @@ struct upf_event {
 
 enum upf_drop {
 	UPF_DROP_MALFORMED = 0, UPF_DROP_NOT_GPDU, UPF_DROP_NO_SESSION, UPF_DROP_NO_PDR, UPF_DROP_FAR,
-	UPF_DROP_GATE, UPF_DROP_MBR, UPF_DROP_BUFFER_FULL, UPF_DROP_NO_ROUTE, UPF_DROP_TX_ERROR,
+	UPF_DROP_GATE, UPF_DROP_MBR, UPF_DROP_BUFFER_FULL, UPF_DROP_NO_ROUTE, UPF_DROP_TX_ERROR, UPF_DROP_QUOTA,
 	UPF_DROP_COUNT,
 };
 
@@ -107,6 +128,10 @@ struct upf_dp_stats {
 	uint64_t buffered, flushed, echo_replies, events_lost, batches, lookups;
 	uint64_t dp_cpu_ns;            /* CPU time of the data path thread (0 when not running) */
 	uint64_t drops[UPF_DROP_COUNT];
+	uint64_t probes;               /* classifier work units (pdrsess_stats: rules compared, tuples
+	                                * probed or partitions searched, by classifier kind) */
+	uint32_t classifier_kind;      /* enum pdrcls_kind */
+	uint32_t reserved;
 };
 
 struct upf_dp;
@@ -149,7 +174,16 @@ int upf_dp_qer_set(struct upf_dp *dp, int32_t slot, const struct upf_qer *qer);
 int upf_dp_qer_del(struct upf_dp *dp, int32_t slot);
 int upf_dp_urr_set(struct upf_dp *dp, int32_t slot, const struct upf_urr *urr);
 int upf_dp_urr_del(struct upf_dp *dp, int32_t slot);
+/* Counters of a URR; duration_ns includes the running measurement up to the data-path clock. */
 int upf_dp_urr_read(struct upf_dp *dp, int32_t slot, struct upf_urr_counts *out);
+/* Checks time thresholds and quotas of every URR that has one at the data-path clock and
+ * raises their events; returns how many were raised. The data-path thread calls it every
+ * 100 ms itself; tests call it after moving the clock. */
+int upf_dp_urr_tick(struct upf_dp *dp);
+/* Data-path clock: 0 = CLOCK_MONOTONIC (default); any other value freezes the clock there
+ * (tests move it forward to check time measurement). Used for URR durations and QER buckets. */
+int upf_dp_clock_set(struct upf_dp *dp, uint64_t now_ns);
+uint64_t upf_dp_clock(const struct upf_dp *dp);
 /* Packets currently buffered for a FAR slot. */
 int upf_dp_far_buffered(struct upf_dp *dp, int32_t slot);
 

@@ -79,6 +79,79 @@ static int captured(struct upf_dp *dp, int *iface, int *len, const uint8_t **dat
 	return recs;
 }
 
+#define SEC 1000000000ull
+
+/* URR duration measurement, time threshold, time and volume quota on the data-path clock. */
+static void test_urr_time(void)
+{
+	uint8_t pkt[256];
+	struct upf_event ev[4];
+	struct upf_urr_counts uc;
+	struct upf_dp *dp = upf_dp_create(PDRCLS_PS, 4, 16, 0, 0);
+	CHECK(dp && upf_dp_session_add(dp, 9, TEID_UL, UE) == 0);
+	CHECK(upf_dp_clock_set(dp, 1000 * SEC) == 0 && upf_dp_clock(dp) == 1000 * SEC);
+	CHECK(upf_dp_clock_set(NULL, 1) == UPF_EINVAL && upf_dp_urr_tick(NULL) == UPF_EINVAL);
+	struct upf_far ul = { .seid = 9, .far_id = 1, .action = UPF_ACT_FORW, .dst_iface = UPF_IF_CORE };
+	int f = upf_dp_far_set(dp, -1, &ul);
+	/* threshold 10 s, inactivity 5 s, time quota 30 s */
+	struct upf_urr urr = { .seid = 9, .urr_id = 3, .time_threshold_ns = 10 * SEC, .time_quota_ns = 30 * SEC, .inactivity_ns = 5 * SEC };
+	int u = upf_dp_urr_set(dp, -1, &urr);
+	CHECK(u >= 0);
+	struct pdr_rule r = rule(1, 1, 1, upf_dp_cookie((uint32_t)f, -1, u, 1));
+	CHECK(upf_dp_rules_apply(dp, 9, &r, 1, NULL, 0) == 0);
+	uint32_t len = (uint32_t)gpdu(pkt, TEID_UL, UE, DN, 5001);
+
+	/* no packet yet: no measurement, the tick raises nothing even long after */
+	CHECK(upf_dp_clock_set(dp, 2000 * SEC) == 0 && upf_dp_urr_tick(dp) == 0);
+	CHECK(upf_dp_urr_read(dp, u, &uc) == 0 && uc.duration_ns == 0 && uc.first_ns == 0);
+	CHECK(upf_dp_inject(dp, UPF_IF_ACCESS, pkt, &len, 1) == 1); /* starts at t=2000 */
+	upf_dp_clock_set(dp, 2003 * SEC);
+	CHECK(upf_dp_inject(dp, UPF_IF_ACCESS, pkt, &len, 1) == 1);
+	CHECK(upf_dp_urr_read(dp, u, &uc) == 0 && uc.duration_ns == 3 * SEC && uc.ul_pkts == 2 && uc.first_ns == 2000 * SEC);
+	/* 60 s idle: only the 5 s inactivity time counts -> 8 s, below the threshold */
+	upf_dp_clock_set(dp, 2063 * SEC);
+	CHECK(upf_dp_urr_tick(dp) == 0);
+	CHECK(upf_dp_urr_read(dp, u, &uc) == 0 && uc.duration_ns == 8 * SEC);
+	CHECK(upf_dp_inject(dp, UPF_IF_ACCESS, pkt, &len, 1) == 1);
+	/* 2 s more of traffic -> 10 s: the tick reports TIMTH and restarts the period */
+	upf_dp_clock_set(dp, 2065 * SEC);
+	CHECK(upf_dp_urr_tick(dp) == 1);
+	CHECK(upf_dp_poll_events(dp, ev, 4) == 1 && ev[0].type == UPF_EV_USAGE && ev[0].id == 3 && ev[0].seid == 9);
+	CHECK(ev[0].counts.trigger == UPF_TRIG_TIMTH && ev[0].counts.duration_ns == 10 * SEC && ev[0].counts.ul_pkts == 3);
+	CHECK(ev[0].counts.ul_bytes == 3 * 68);
+	CHECK(upf_dp_urr_read(dp, u, &uc) == 0 && uc.duration_ns == 0 && uc.ul_pkts == 0 && uc.total_duration_ns == 10 * SEC);
+	/* a packet every 4 s: 2069 (6 s gap, only 3 s up to 2065 + 5 s inactivity counted), 2073,
+	 * 2077 (11 s in the period: threshold from the packet path), 2081 (25 s in total) */
+	for (int i = 1; i <= 4; i++) {
+		upf_dp_clock_set(dp, (2065 + 4 * (uint64_t)i) * SEC);
+		CHECK(upf_dp_inject(dp, UPF_IF_ACCESS, pkt, &len, 1) == 1);
+	}
+	CHECK(upf_dp_poll_events(dp, ev, 4) == 1 && ev[0].counts.trigger == UPF_TRIG_TIMTH && ev[0].counts.duration_ns == 11 * SEC);
+	upf_dp_clock_set(dp, 2085 * SEC); /* 25 s + 4 s -> 29 s total, quota 30 not reached */
+	CHECK(upf_dp_urr_tick(dp) == 0);
+	upf_dp_clock_set(dp, 2090 * SEC); /* measured only to 2081 + 5 s of inactivity -> 30 s: quota */
+	CHECK(upf_dp_urr_tick(dp) == 1);
+	CHECK(upf_dp_poll_events(dp, ev, 4) == 1 && (ev[0].counts.trigger & UPF_TRIG_TIMQU) && ev[0].counts.quota_exhausted == 1);
+	/* quota used up: packets dropped with reason "quota", no more events */
+	struct upf_dp_stats st;
+	CHECK(upf_dp_inject(dp, UPF_IF_ACCESS, pkt, &len, 1) == 0);
+	CHECK(upf_dp_stats(dp, &st) == 0 && st.drops[UPF_DROP_QUOTA] == 1);
+	CHECK(strcmp(upf_dp_drop_name(UPF_DROP_QUOTA), "quota") == 0);
+	CHECK(upf_dp_urr_tick(dp) == 0);
+	/* a new quota (volume 100 bytes, no time) reopens the URR; the 2nd packet exhausts it */
+	urr.time_quota_ns = 0;
+	urr.time_threshold_ns = 0;
+	urr.volume_quota = 100;
+	CHECK(upf_dp_urr_set(dp, u, &urr) == u);
+	CHECK(upf_dp_inject(dp, UPF_IF_ACCESS, pkt, &len, 1) == 1);
+	CHECK(upf_dp_poll_events(dp, ev, 4) == 0);
+	CHECK(upf_dp_inject(dp, UPF_IF_ACCESS, pkt, &len, 1) == 1);
+	CHECK(upf_dp_poll_events(dp, ev, 4) == 1 && ev[0].counts.trigger == UPF_TRIG_VOLQU);
+	CHECK(upf_dp_inject(dp, UPF_IF_ACCESS, pkt, &len, 1) == 0);
+	CHECK(upf_dp_urr_del(dp, u) == 0 && upf_dp_urr_tick(dp) == 0);
+	upf_dp_destroy(dp);
+}
+
 int main(void)
 {
 	uint8_t pkt[4096];
@@ -233,6 +306,7 @@ int main(void)
 		CHECK(upf_dp_inject(d2, UPF_IF_ACCESS, pkt, &len, 1) == 1);
 		upf_dp_destroy(d2);
 	}
+	test_urr_time();
 	puts("pipeline_test: ok");
 	return 0;
 }
