@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* EPROXY: forwards IPv4 packets between interfaces by a FIB lookup, skipping the host's IP
- * forward path (and so iptables FORWARD), and counts packets/bytes per ingress interface.
+/* EPROXY: forwards IPv4 and IPv6 packets between interfaces by a FIB lookup, skipping the
+ * host's IP forward path (and so netfilter: PREROUTING, FORWARD, conntrack), and counts
+ * packets/bytes per ingress interface.
  *
  *  eproxy_xdp         XDP on the receive side of a host veth or NIC: XDP_REDIRECT through
  *                     ep_xdp_tx, a devmap holding only the egress devices that accept XDP
@@ -8,15 +9,18 @@
  *  eproxy_tc_ingress  tc clsact ingress on the host-side veth of a pod, i.e. the pod's egress:
  *                     bpf_redirect_peer into a veth peer's netns, bpf_redirect_neigh when the
  *                     FIB has no neighbour yet, bpf_redirect otherwise.
- * Packets the FIB cannot forward (local, unreachable, blackhole, TTL ending, fragmentation
- * needed, not IPv4) go to the kernel stack unchanged, which then handles them as before. */
+ * Packets the FIB cannot forward (local, unreachable, blackhole, TTL/hop limit ending,
+ * fragmentation needed, link-local or multicast IPv6, forwarding disabled on the ingress
+ * device, neither IPv4 nor IPv6) go to the kernel stack unchanged, which handles them as before. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "fastpath_bpf.h"
 
-#define ETH_P_IP_ 0x0800
-#define AF_INET_  2
+#define ETH_P_IP_   0x0800
+#define ETH_P_IPV6_ 0x86DD
+#define AF_INET_    2
+#define AF_INET6_   10
 #define ETH_ALEN_ 6
 #define TC_ACT_OK_ 0 /* linux/pkt_cls.h, not in vmlinux.h */
 
@@ -64,16 +68,49 @@ static __always_inline void ip_decrease_ttl(struct iphdr *iph)
 	iph->ttl--;
 }
 
-static __always_inline void fill_fib(struct bpf_fib_lookup *p, const struct iphdr *iph, __u32 ifindex)
+/* Fills the FIB query for an IPv4 or IPv6 packet arriving on `ifindex`. Returns its L3 header,
+ * or NULL when it is not a packet to forward here (other protocols, truncated, TTL/hop limit
+ * that would end at this hop: the stack answers those with ICMP time exceeded). */
+static __always_inline void *fib_query(struct ethhdr *eth, void *end, struct bpf_fib_lookup *p, __u32 ifindex)
 {
 	__builtin_memset(p, 0, sizeof(*p));
-	p->family = AF_INET_;
-	p->tos = iph->tos;
-	p->l4_protocol = iph->protocol;
-	p->tot_len = bpf_ntohs(iph->tot_len);
-	p->ipv4_src = iph->saddr;
-	p->ipv4_dst = iph->daddr;
 	p->ifindex = ifindex;
+	if (eth->h_proto == bpf_htons(ETH_P_IP_)) {
+		struct iphdr *iph = (void *)(eth + 1);
+
+		if ((void *)(iph + 1) > end || iph->ttl <= 1)
+			return NULL;
+		p->family = AF_INET_;
+		p->tos = iph->tos;
+		p->l4_protocol = iph->protocol;
+		p->tot_len = bpf_ntohs(iph->tot_len);
+		p->ipv4_src = iph->saddr;
+		p->ipv4_dst = iph->daddr;
+		return iph;
+	}
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6_)) {
+		struct ipv6hdr *ip6h = (void *)(eth + 1);
+
+		if ((void *)(ip6h + 1) > end || ip6h->hop_limit <= 1)
+			return NULL;
+		p->family = AF_INET6_;
+		p->flowinfo = *(__be32 *)ip6h & bpf_htonl(0x0FFFFFFF); /* traffic class + flow label */
+		p->l4_protocol = ip6h->nexthdr;
+		p->tot_len = bpf_ntohs(ip6h->payload_len) + sizeof(*ip6h);
+		__builtin_memcpy(p->ipv6_src, &ip6h->saddr, sizeof(p->ipv6_src));
+		__builtin_memcpy(p->ipv6_dst, &ip6h->daddr, sizeof(p->ipv6_dst));
+		return ip6h;
+	}
+	return NULL;
+}
+
+/* One hop less: IPv4 TTL (with its checksum) or IPv6 hop limit (no header checksum). */
+static __always_inline void decrease_hops(void *l3, const struct bpf_fib_lookup *p)
+{
+	if (p->family == AF_INET_)
+		ip_decrease_ttl(l3);
+	else
+		((struct ipv6hdr *)l3)->hop_limit--;
 }
 
 static __always_inline void set_macs(struct ethhdr *eth, const struct bpf_fib_lookup *p)
@@ -90,8 +127,8 @@ int eproxy_xdp(struct xdp_md *ctx)
 	struct ethhdr *eth = data;
 	struct bpf_fib_lookup p;
 	struct ep_counters *c;
-	struct iphdr *iph;
 	__u64 len = end - data;
+	void *l3;
 	long rc;
 
 	c = counters_of(ctx->ingress_ifindex);
@@ -99,16 +136,15 @@ int eproxy_xdp(struct xdp_md *ctx)
 		c->rx_packets++;
 		c->rx_bytes += len;
 	}
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP_))
+	if ((void *)(eth + 1) > end)
 		goto pass;
-	iph = (void *)(eth + 1);
-	if ((void *)(iph + 1) > end || iph->ttl <= 1)
+	l3 = fib_query(eth, end, &p, ctx->ingress_ifindex);
+	if (!l3)
 		goto pass;
-	fill_fib(&p, iph, ctx->ingress_ifindex);
 	rc = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS || !bpf_map_lookup_elem(&ep_xdp_tx, &p.ifindex))
 		goto pass;
-	ip_decrease_ttl(iph);
+	decrease_hops(l3, &p);
 	set_macs(eth, &p);
 	if (c) {
 		c->redirected++;
@@ -129,8 +165,8 @@ int eproxy_tc_ingress(struct __sk_buff *skb)
 	struct ethhdr *eth = data;
 	struct bpf_fib_lookup p;
 	struct ep_counters *c;
-	struct iphdr *iph;
 	__u32 *mode;
+	void *l3;
 	long rc;
 
 	c = counters_of(skb->ingress_ifindex);
@@ -138,16 +174,15 @@ int eproxy_tc_ingress(struct __sk_buff *skb)
 		c->rx_packets++;
 		c->rx_bytes += skb->len;
 	}
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP_))
+	if ((void *)(eth + 1) > end)
 		goto pass;
-	iph = (void *)(eth + 1);
-	if ((void *)(iph + 1) > end || iph->ttl <= 1)
+	l3 = fib_query(eth, end, &p, skb->ingress_ifindex);
+	if (!l3)
 		goto pass;
-	fill_fib(&p, iph, skb->ingress_ifindex);
 	rc = bpf_fib_lookup(skb, &p, sizeof(p), 0);
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH) {
 		/* Routable, but the neighbour is not resolved yet: let the kernel resolve it. */
-		ip_decrease_ttl(iph);
+		decrease_hops(l3, &p);
 		if (c) {
 			c->redirected++;
 			c->redirected_bytes += skb->len;
@@ -156,7 +191,7 @@ int eproxy_tc_ingress(struct __sk_buff *skb)
 	}
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		goto pass;
-	ip_decrease_ttl(iph);
+	decrease_hops(l3, &p);
 	set_macs(eth, &p);
 	if (c) {
 		c->redirected++;

@@ -1,254 +1,209 @@
-// ebpf bench: SPROXY descriptor round trip vs TCP loopback vs Unix socket between two Node
-// processes, one-way SPROXY descriptors/s (single and batched sends), and EPROXY request/
-// response latency and throughput across the netns topology with EPROXY on and off.
-// Writes docs/results/ebpf/bench.json. Needs root. A default run takes ~1-2 minutes.
-import { spawn, type ChildProcess } from 'node:child_process';
+// ebpf bench (pnpm nx run ebpf:bench, as root): SPROXY descriptor round trip vs TCP loopback vs
+// Unix socket between two Node processes, next to the same ping-pong between two C processes
+// (the kernel floor); one-way SPROXY descriptors/s; EPROXY latency/throughput across the netns
+// topology with the host stack vs EPROXY, under netfilter rule sets of 0/1k/10k rules.
+// Writes docs/results/ebpf/bench.json. Sizes: EBPF_BENCH_ROUNDS (3), EBPF_BENCH_RTT_ITERS
+// (10000), EBPF_BENCH_ONEWAY_N (200000), EBPF_BENCH_EPROXY_SECS (3), EBPF_BENCH_RULES (0,1000,10000).
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { printTable, ratio, summarize, writeResult, type Summary } from '@fastpath/bench';
-import { CreditTransport, DescFlag, Eproxy, SproxyManager, encodeDescriptor } from '../src/index.ts';
-import { createTopology, inNs } from '../test/topology.ts';
+import { printTable, progress, ratio, summarize, writeResult } from '@fastpath/bench';
+import { CreditTransport, DescFlag, SproxyManager } from '../src/index.ts';
+import { VARIANTS, eproxyLab, installRules, measure, type Sample, type Variant } from './eproxy.ts';
+import { killChildren, nodePeer } from './procs.ts';
+import { pipeFloor, rttRun, type Impl, type RttResult, type Transport } from './rtt.ts';
 
-const PEER = join(import.meta.dirname, 'peer.ts');
-const ROUNDS = Number(process.env.EBPF_BENCH_ROUNDS ?? 3);
-const RTT_ITERS = Number(process.env.EBPF_BENCH_RTT_ITERS ?? 10_000);
-const ONEWAY_N = Number(process.env.EBPF_BENCH_ONEWAY_N ?? 200_000);
-const EPROXY_SECS = Number(process.env.EBPF_BENCH_EPROXY_SECS ?? 3);
-const log = (s: string) => process.stderr.write(`[ebpf bench] ${s}\n`);
+const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
+const ROUNDS = num('EBPF_BENCH_ROUNDS', 3);
+const RTT_ITERS = num('EBPF_BENCH_RTT_ITERS', 10_000);
+const ONEWAY_N = num('EBPF_BENCH_ONEWAY_N', 200_000);
+const EPROXY_SECS = num('EBPF_BENCH_EPROXY_SECS', 3);
+const RULES = (process.env.EBPF_BENCH_RULES ?? '0,1000,10000').split(',').map(Number);
+const EPROXY_ROUNDS = Math.min(ROUNDS, 2);
 
+if (process.argv.includes('--help')) {
+  console.log(`usage: pnpm nx run ebpf:bench   (root; writes docs/results/ebpf/bench.json)
+environment: EBPF_BENCH_ROUNDS=${ROUNDS} EBPF_BENCH_RTT_ITERS=${RTT_ITERS} EBPF_BENCH_ONEWAY_N=${ONEWAY_N}
+             EBPF_BENCH_EPROXY_SECS=${EPROXY_SECS} EBPF_BENCH_RULES=${RULES.join(',')}`);
+  process.exit(0);
+}
 if (process.getuid?.() !== 0) {
   console.error('ebpf bench needs root (CAP_BPF + CAP_NET_ADMIN): run it as root');
   process.exit(2);
 }
 
-const children: ChildProcess[] = [];
-function peer(args: string[], stdio: any[] = ['ignore', 'pipe', 'inherit']): { child: ChildProcess; line: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', PEER, ...args], { stdio });
-  children.push(child);
-  const line = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (c) => reject(new Error(`peer ${args[0]} exited (${c})`)));
-  });
-  line.catch(() => {}); // peers that never print a line (fd echo) just exit at the end
-  return { child, line };
-}
+const TRANSPORTS: Transport[] = ['sproxy', 'tcp', 'unix'];
+const IMPLS: Impl[] = ['node', 'nodeStream', 'c'];
+const bar = progress('ebpf bench', ROUNDS * (TRANSPORTS.length * IMPLS.length + 3) + EPROXY_ROUNDS * RULES.length * 3);
+const median = (xs: number[]) => summarize(xs).p50;
+const r2 = (x: number) => Number(x.toFixed(2));
 
-/** Ping-pong of one 16-byte descriptor; returns per-round-trip microseconds. */
-function pingPong(s: net.Socket, iters: number, make: (i: number) => Buffer): Promise<Float64Array> {
-  const out = new Float64Array(iters);
-  return new Promise((resolve, reject) => {
-    let i = 0;
-    let have = 0;
-    let t0 = 0n;
-    const send = () => {
-      t0 = process.hrtime.bigint();
-      s.write(make(i));
-    };
-    const onData = (b: Buffer) => {
-      have += b.length;
-      if (have < 16) return;
-      have -= 16;
-      out[i++] = Number(process.hrtime.bigint() - t0) / 1000;
-      if (i === iters) {
-        s.off('data', onData);
-        resolve(out);
-      } else send();
-    };
-    s.on('data', onData);
-    s.once('error', reject);
-    send();
-  });
-}
-
+/** Round trips: every transport x implementation once per round, interleaved so load drifts hit all alike. */
 async function rttBench() {
   const m = await SproxyManager.start();
-  const me = await m.createFunctionSocket({ instance: 1, chain: 1, function: 1 });
-  const other = await m.createFunctionSocket({ instance: 2, chain: 1, function: 2 });
-  peer(['echo', 'fd=3'], ['ignore', 'pipe', 'inherit', other.fd]);
-  other.release();
-  const sp = me.openHere();
-  sp.setNoDelay(true);
-
-  const tcpPeer = peer(['echo']);
-  const port = Number((await tcpPeer.line).split(' ')[1]);
-  const tcp = net.connect({ port, host: '127.0.0.1' });
-  const tcpUp = new Promise((r) => tcp.once('connect', r));
-  tcp.setNoDelay(true);
   const dir = mkdtempSync(join(tmpdir(), 'fp-ebpf-bench-'));
-  const unixPeer = peer(['echo', `unix=${join(dir, 's')}`]);
-  await unixPeer.line;
-  const unix = net.connect(join(dir, 's'));
-  await Promise.all([tcpUp, new Promise((r) => unix.once('connect', r))]);
-
-  const desc = (i: number) => encodeDescriptor({ instance: 2, chain: 1, flags: 0, object: BigInt(i) });
-  const transports: [string, net.Socket][] = [['sproxy', sp], ['tcp', tcp], ['unix', unix]];
-  const samples: Record<string, number[]> = { sproxy: [], tcp: [], unix: [] };
-  for (const [, s] of transports) await pingPong(s, 2000, desc); // warm-up (JIT, caches)
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, s] of transports) {
-      const x = await pingPong(s, RTT_ITERS, desc);
-      for (const v of x) samples[name].push(v);
+  const runs: Record<string, RttResult[]> = {};
+  const pipe: RttResult[] = [];
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const kind of TRANSPORTS) {
+        for (const impl of IMPLS) {
+          bar.label(`rtt ${kind} ${impl}`);
+          (runs[`${kind}.${impl}`] ??= []).push(await rttRun(kind, impl, RTT_ITERS, m, dir));
+          bar.tick();
+        }
+      }
+      pipe.push(pipeFloor(RTT_ITERS));
     }
-    log(`rtt round ${r + 1}/${ROUNDS} done`);
+  } finally {
+    await m.close();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const counts = m.metrics();
-  sp.destroy();
-  tcp.destroy();
-  unix.destroy();
-  await m.close();
-  rmSync(dir, { recursive: true, force: true });
-  return { rtt: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)])) as Record<string, Summary>, counts };
+  // Per cell: the median over rounds of each round's p50/p99.
+  const cell = (k: string) => ({ p50us: r2(median(runs[k].map((x) => x.p50us))), p99us: r2(median(runs[k].map((x) => x.p99us))), n: RTT_ITERS * ROUNDS });
+  const out = Object.fromEntries(TRANSPORTS.map((t) => [t, Object.fromEntries(IMPLS.map((i) => [i, cell(`${t}.${i}`)]))])) as Record<Transport, Record<Impl, ReturnType<typeof cell>>>;
+  return { ...out, pipeC: { p50us: r2(median(pipe.map((x) => x.p50us))), p99us: r2(median(pipe.map((x) => x.p99us))), n: RTT_ITERS * ROUNDS } };
 }
 
 async function onewayBench() {
   const m = await SproxyManager.start();
   const window = 4096;
-  const me = await m.createFunctionSocket({ instance: 11, chain: 2, function: 1 });
-  const sink = await m.createFunctionSocket({ instance: 12, chain: 2, function: 2 });
-  const p = peer(['sink', 'fd=3', `n=${ONEWAY_N}`, `window=${window}`, 'instance=12', 'chain=2'], ['ignore', 'pipe', 'inherit', sink.fd]);
-  sink.release();
-  await p.line;
-  const t = new CreditTransport(me.openHere(), { identity: me.identity, window });
-  const done = () => new Promise<void>((r) => t.once('descriptor', (d) => d.flags & DescFlag.RESPONSE && r()));
-  const drained = () => (t.queued === 0 ? Promise.resolve() : new Promise<void>((r) => t.once('drain', () => r())));
-
-  const run = async (batch: number) => {
-    const finished = done();
-    const t0 = process.hrtime.bigint();
-    const objs: bigint[] = Array.from({ length: batch }, (_, i) => BigInt(i));
-    for (let i = 0; i < ONEWAY_N; i += batch) {
-      if (batch === 1) t.send(12, BigInt(i));
-      else t.sendBatch(12, objs.length === Math.min(batch, ONEWAY_N - i) ? objs : objs.slice(0, ONEWAY_N - i));
-      if (t.queued > window) await drained();
+  try {
+    const me = await m.createFunctionSocket({ instance: 11, chain: 2, function: 1 });
+    const sink = await m.createFunctionSocket({ instance: 12, chain: 2, function: 2 });
+    const p = nodePeer('sink', { fd: 3, n: ONEWAY_N, window, instance: 12, chain: 2 }, sink.fd);
+    sink.release();
+    await p.line;
+    const t = new CreditTransport(me.openHere(), { identity: me.identity, window });
+    const done = () => new Promise<void>((r) => t.once('descriptor', (d) => d.flags & DescFlag.RESPONSE && r()));
+    const drained = () => (t.queued === 0 ? Promise.resolve() : new Promise<void>((r) => t.once('drain', () => r())));
+    const run = async (batch: number) => {
+      const finished = done();
+      const t0 = process.hrtime.bigint();
+      const objs: bigint[] = Array.from({ length: batch }, (_, i) => BigInt(i));
+      for (let i = 0; i < ONEWAY_N; i += batch) {
+        if (batch === 1) t.send(12, BigInt(i));
+        else t.sendBatch(12, objs.length === Math.min(batch, ONEWAY_N - i) ? objs : objs.slice(0, ONEWAY_N - i));
+        if (t.queued > window) await drained();
+      }
+      await finished;
+      return ONEWAY_N / (Number(process.hrtime.bigint() - t0) / 1e9);
+    };
+    await run(256); // warm-up
+    const single: number[] = [];
+    const batched: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      bar.label('one-way single');
+      single.push(await run(1));
+      bar.tick();
+      bar.label('one-way batched');
+      batched.push(await run(256));
+      bar.tick(2);
     }
-    await finished;
-    return ONEWAY_N / (Number(process.hrtime.bigint() - t0) / 1e9);
-  };
-  await run(256); // warm-up
-  const single: number[] = [];
-  const batched: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    single.push(await run(1));
-    batched.push(await run(256));
-    log(`one-way round ${r + 1}/${ROUNDS}: single ${single.at(-1)!.toFixed(0)}/s, batch ${batched.at(-1)!.toFixed(0)}/s`);
+    t.close();
+    return { single: median(single), batched: median(batched) };
+  } finally {
+    await m.close();
   }
-  t.close();
-  await m.close();
-  return { single: summarize(single), batched: summarize(batched) };
-}
-
-function sockperfRtt(topo: ReturnType<typeof createTopology>) {
-  const out = inNs(topo.clientNs, ['sockperf', 'pp', '-i', topo.gatewayIp, '-p', '11111', '-t', String(EPROXY_SECS), '--full-rtt'], (EPROXY_SECS + 20) * 1000);
-  const pct = (p: string) => Number(new RegExp(`percentile ${p} =\\s*([\\d.]+)`).exec(out)![1]);
-  return { p50us: pct('50.000'), p99us: pct('99.000'), avgUs: Number(/avg-(?:latency|rtt)=([\d.]+)/.exec(out)![1]) };
-}
-
-function iperfGbps(topo: ReturnType<typeof createTopology>) {
-  const out = JSON.parse(inNs(topo.clientNs, ['iperf3', '-c', topo.gatewayIp, '-t', String(Math.max(1, EPROXY_SECS - 1)), '-J'], (EPROXY_SECS + 20) * 1000));
-  return out.end.sum_received.bits_per_second / 1e9;
 }
 
 async function eproxyBench() {
-  const topo = createTopology(`fpb${process.pid}`);
-  const sp = spawn('ip', ['netns', 'exec', topo.gatewayNs, 'sockperf', 'sr', '-i', topo.gatewayIp, '-p', '11111'], { stdio: 'ignore' });
-  const ip = spawn('ip', ['netns', 'exec', topo.gatewayNs, 'iperf3', '-s', '-B', topo.gatewayIp], { stdio: 'ignore' });
+  const lab = await eproxyLab(`fpb${process.pid}`);
+  const samples: Record<string, Sample[]> = {};
   try {
-    await new Promise((r) => setTimeout(r, 500));
-    const res = {
-      on: [] as ReturnType<typeof sockperfRtt>[], off: [] as ReturnType<typeof sockperfRtt>[], tcOnly: [] as ReturnType<typeof sockperfRtt>[],
-      gbpsOn: [] as number[], gbpsOff: [] as number[], gbpsTcOnly: [] as number[], forwardOn: 0,
-    };
-    for (let r = 0; r < 2; r++) {
-      res.off.push(sockperfRtt(topo));
-      res.gbpsOff.push(iperfGbps(topo));
-      const e = Eproxy.load();
+    for (const n of RULES) {
+      const removeRules = installRules(lab.topo, n);
       try {
-        e.attachXdp(topo.hostClient, { mode: 'native' });
-        e.allowXdpEgress(topo.hostGateway);
-        e.attachTc(topo.hostGateway);
-        e.setTcEgress(topo.hostClient, 'peer');
-        const f0 = topo.forwardPackets();
-        res.on.push(sockperfRtt(topo));
-        res.gbpsOn.push(iperfGbps(topo));
-        res.forwardOn += topo.forwardPackets() - f0;
+        for (let r = 0; r < EPROXY_ROUNDS; r++) {
+          for (const v of Object.keys(VARIANTS) as Variant[]) {
+            bar.label(`eproxy ${v}, ${n} rules`);
+            (samples[`${n}.${v}`] ??= []).push(measure(lab.topo, v, EPROXY_SECS));
+            bar.tick();
+          }
+        }
       } finally {
-        e.dispose();
+        removeRules();
       }
-      // Variant: tc on both host veths, bpf_redirect_peer straight into the other pod (no XDP).
-      const t = Eproxy.load();
-      try {
-        t.attachTc(topo.hostClient);
-        t.attachTc(topo.hostGateway);
-        t.setTcEgress(topo.hostClient, 'peer');
-        t.setTcEgress(topo.hostGateway, 'peer');
-        const f0 = topo.forwardPackets();
-        res.tcOnly.push(sockperfRtt(topo));
-        res.gbpsTcOnly.push(iperfGbps(topo));
-        res.forwardOn += topo.forwardPackets() - f0;
-      } finally {
-        t.dispose();
-      }
-      log(`eproxy round ${r + 1}/2: rtt p50 off ${res.off.at(-1)!.p50us} us, on ${res.on.at(-1)!.p50us} us, tc-only ${res.tcOnly.at(-1)!.p50us} us`);
     }
-    return res;
   } finally {
-    sp.kill('SIGKILL');
-    ip.kill('SIGKILL');
-    topo.destroy();
+    lab.close();
   }
+  const cell = (k: string) => ({
+    p50us: r2(median(samples[k].map((s) => s.p50us))),
+    p99us: r2(median(samples[k].map((s) => s.p99us))),
+    gbps: r2(median(samples[k].map((s) => s.gbps))),
+    forwardedByHost: samples[k].reduce((a, s) => a + s.forwarded, 0),
+  });
+  return RULES.map((n) => ({ rules: n, off: cell(`${n}.off`), tc: cell(`${n}.tc`), xdpTc: cell(`${n}.xdpTc`) }));
 }
-
-const median = (xs: number[]) => summarize(xs).p50;
 
 try {
   const loadBefore = loadavg() as [number, number, number];
-  log(`load average before: ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
-  const { rtt } = await rttBench();
+  const rtt = await rttBench();
   const oneway = await onewayBench();
   const ep = await eproxyBench();
-
-  const r2 = (x: number) => Number(x.toFixed(2));
+  bar.stop();
+  const base = ep.find((e) => e.rules === 0) ?? ep[0];
   const data = {
     sproxy: {
-      rtt: { p50us: r2(rtt.sproxy.p50), p99us: r2(rtt.sproxy.p99), n: rtt.sproxy.n },
-      oneway: { singlePerSec: Math.round(oneway.single.p50), batchPerSec: Math.round(oneway.batched.p50), batchSize: 256, descriptors: ONEWAY_N, window: 4096 },
+      rtt: { ...rtt.sproxy.node, impl: 'Node, DescriptorIo (static read buffer, direct write)' },
+      rttNodeStream: rtt.sproxy.nodeStream,
+      rttC: rtt.sproxy.c,
+      oneway: { singlePerSec: Math.round(oneway.single), batchPerSec: Math.round(oneway.batched), batchSize: 256, descriptors: ONEWAY_N, window: 4096 },
     },
-    tcp: { rtt: { p50us: r2(rtt.tcp.p50), p99us: r2(rtt.tcp.p99), n: rtt.tcp.n } },
-    unix: { rtt: { p50us: r2(rtt.unix.p50), p99us: r2(rtt.unix.p99), n: rtt.unix.n } },
-    ratios: { sproxyVsTcpRttP50: ratio(rtt.sproxy.p50, rtt.tcp.p50), sproxyVsUnixRttP50: ratio(rtt.sproxy.p50, rtt.unix.p50), batchVsSingle: ratio(oneway.batched.p50, oneway.single.p50) },
+    tcp: { rtt: rtt.tcp.node, rttNodeStream: rtt.tcp.nodeStream, rttC: rtt.tcp.c },
+    unix: { rtt: rtt.unix.node, rttNodeStream: rtt.unix.nodeStream, rttC: rtt.unix.c },
+    pipe: { rttC: rtt.pipeC },
+    ratios: {
+      sproxyVsTcpRttP50: ratio(rtt.sproxy.node.p50us, rtt.tcp.node.p50us),
+      sproxyVsUnixRttP50: ratio(rtt.sproxy.node.p50us, rtt.unix.node.p50us),
+      sproxyFastVsStreamRttP50: ratio(rtt.sproxy.node.p50us, rtt.sproxy.nodeStream.p50us),
+      sproxyNodeVsCRttP50: ratio(rtt.sproxy.node.p50us, rtt.sproxy.c.p50us),
+      sproxyVsTcpRttP50C: ratio(rtt.sproxy.c.p50us, rtt.tcp.c.p50us),
+      batchVsSingle: ratio(oneway.batched, oneway.single),
+    },
     eproxy: {
       rr: {
-        p50us: { on: r2(median(ep.on.map((x) => x.p50us))), off: r2(median(ep.off.map((x) => x.p50us))), tcOnly: r2(median(ep.tcOnly.map((x) => x.p50us))) },
-        p99us: { on: r2(median(ep.on.map((x) => x.p99us))), off: r2(median(ep.off.map((x) => x.p99us))), tcOnly: r2(median(ep.tcOnly.map((x) => x.p99us))) },
+        p50us: { on: base.tc.p50us, off: base.off.p50us, xdpTc: base.xdpTc.p50us },
+        p99us: { on: base.tc.p99us, off: base.off.p99us, xdpTc: base.xdpTc.p99us },
         tool: 'sockperf ping-pong UDP, --full-rtt, client ns -> gateway ns',
       },
-      throughputGbps: { on: r2(median(ep.gbpsOn)), off: r2(median(ep.gbpsOff)), tcOnly: r2(median(ep.gbpsTcOnly)), tool: 'iperf3 TCP' },
-      variants: { on: 'XDP native on client-side host veth + tc ingress on gateway-side host veth (redirect_peer)', tcOnly: 'tc ingress on both host veths, bpf_redirect_peer both ways', off: 'host IP forwarding' },
-      forwardPacketsWithEproxyOn: ep.forwardOn,
+      throughputGbps: { on: base.tc.gbps, off: base.off.gbps, xdpTc: base.xdpTc.gbps, tool: 'iperf3 TCP, one stream' },
+      defaultMode: 'tc (Eproxy.attachVeth: tcx ingress + bpf_redirect_peer)',
+      variants: VARIANTS,
+      byRules: ep,
+      rules: 'per host veth: FORWARD -> chain of N non-matching filter rules + conntrack INVALID check; PREROUTING -> chain of N DNAT service rules',
+      forwardPacketsWithEproxyOn: ep.reduce((a, e) => a + e.tc.forwardedByHost + e.xdpTc.forwardedByHost, 0),
       xdpMode: 'native (veth peers: GRO on, tx checksum offload off)',
     },
     rounds: ROUNDS,
     rttIterationsPerRound: RTT_ITERS,
+    eproxySecondsPerRun: EPROXY_SECS,
     loadAfter: loadavg().map((x) => Number(x.toFixed(2))),
   };
+  const row = (name: string, r: { p50us: number; p99us: number }, vs: number) => ({ transport: name, 'rtt p50 us': r.p50us, 'rtt p99 us': r.p99us, 'vs TCP (same impl) p50': ratio(r.p50us, vs) });
   printTable([
-    { transport: 'SPROXY (sk_msg)', 'rtt p50 us': data.sproxy.rtt.p50us, 'rtt p99 us': data.sproxy.rtt.p99us, 'vs TCP p50': data.ratios.sproxyVsTcpRttP50 },
-    { transport: 'TCP loopback', 'rtt p50 us': data.tcp.rtt.p50us, 'rtt p99 us': data.tcp.rtt.p99us, 'vs TCP p50': 1 },
-    { transport: 'Unix socket', 'rtt p50 us': data.unix.rtt.p50us, 'rtt p99 us': data.unix.rtt.p99us, 'vs TCP p50': ratio(rtt.unix.p50, rtt.tcp.p50) },
-  ], 'Descriptor round trip between two Node processes');
+    row('SPROXY, Node fast path', rtt.sproxy.node, rtt.tcp.node.p50us),
+    row('TCP loopback, Node fast path', rtt.tcp.node, rtt.tcp.node.p50us),
+    row('Unix socket, Node fast path', rtt.unix.node, rtt.tcp.node.p50us),
+    row('SPROXY, Node streams', rtt.sproxy.nodeStream, rtt.tcp.nodeStream.p50us),
+    row('TCP loopback, Node streams', rtt.tcp.nodeStream, rtt.tcp.nodeStream.p50us),
+    row('Unix socket, Node streams', rtt.unix.nodeStream, rtt.tcp.nodeStream.p50us),
+    row('SPROXY, C', rtt.sproxy.c, rtt.tcp.c.p50us),
+    row('TCP loopback, C', rtt.tcp.c, rtt.tcp.c.p50us),
+    row('Unix socket, C', rtt.unix.c, rtt.tcp.c.p50us),
+    row('pipe, C (wake-up floor)', rtt.pipeC, rtt.tcp.c.p50us),
+  ], 'Descriptor round trip between two processes (one 16-byte descriptor in flight)');
   printTable([
     { sends: 'single (1 per write)', 'descriptors/s (median)': data.sproxy.oneway.singlePerSec },
     { sends: 'batched (256 per write)', 'descriptors/s (median)': data.sproxy.oneway.batchPerSec },
   ], 'SPROXY one-way, with credit flow control');
-  printTable([
-    { eproxy: 'off (host stack)', 'rr p50 us': data.eproxy.rr.p50us.off, 'rr p99 us': data.eproxy.rr.p99us.off, 'TCP Gbit/s': data.eproxy.throughputGbps.off, 'vs off p50': 1 },
-    { eproxy: 'on (XDP + tc)', 'rr p50 us': data.eproxy.rr.p50us.on, 'rr p99 us': data.eproxy.rr.p99us.on, 'TCP Gbit/s': data.eproxy.throughputGbps.on, 'vs off p50': ratio(data.eproxy.rr.p50us.on, data.eproxy.rr.p50us.off) },
-    { eproxy: 'on (tc only, redirect_peer)', 'rr p50 us': data.eproxy.rr.p50us.tcOnly, 'rr p99 us': data.eproxy.rr.p99us.tcOnly, 'TCP Gbit/s': data.eproxy.throughputGbps.tcOnly, 'vs off p50': ratio(data.eproxy.rr.p50us.tcOnly, data.eproxy.rr.p50us.off) },
-  ], 'EPROXY across client ns -> host -> gateway ns');
+  printTable(ep.flatMap((e) => (['off', 'tc', 'xdpTc'] as const).map((v) => ({
+    'host rules': e.rules, eproxy: v, 'rr p50 us': e[v].p50us, 'rr p99 us': e[v].p99us, 'TCP Gbit/s': e[v].gbps,
+    'p50 vs off': ratio(e[v].p50us, e.off.p50us), 'Gbit/s vs off': ratio(e[v].gbps, e.off.gbps), 'host FORWARD pkts': e[v].forwardedByHost,
+  }))), 'EPROXY across client ns -> host -> gateway ns (off = host forwarding through the rule set)');
   console.log(writeResult('ebpf', 'bench', data, { loadBefore }));
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  bar.stop();
+  killChildren();
 }

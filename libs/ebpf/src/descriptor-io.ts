@@ -33,16 +33,12 @@ export class DescriptorIo {
 
   /** Opens an inherited or passed socket fd with a static read buffer. */
   static fromFd(fd: number, opts: DescriptorIoOptions = {}): DescriptorIo {
-    let io: DescriptorIo | undefined;
     const buffer = Buffer.alloc(opts.readBuffer ?? 64 << 10);
-    const socket = new net.Socket({
+    const io: DescriptorIo = new DescriptorIo(
+      new net.Socket({ fd, readable: true, writable: true, onread: { buffer, callback: (n: number, b: Buffer) => void io.frame(b, n) } } as net.SocketConstructorOpts),
       fd,
-      readable: true,
-      writable: true,
-      onread: { buffer, callback: (n: number, b: Buffer) => void io!.frame(b, n) },
-    } as net.SocketConstructorOpts);
-    io = new DescriptorIo(socket, fd);
-    socket.setNoDelay(true);
+    );
+    io.socket.setNoDelay(true);
     return io;
   }
 

@@ -39,6 +39,17 @@ export class Eproxy implements Disposable {
     return a;
   }
 
+  /**
+   * The default way to put a pod's host-side veth under EPROXY, and the one that measures best
+   * on veths (docs/results/ebpf/bench.json): tc ingress (a tcx link) forwards what the pod sends,
+   * and packets for the pod are handed into its netns with bpf_redirect_peer.
+   */
+  attachVeth(iface: EproxyInterface): Attachment {
+    const a = this.attachTc(iface);
+    this.setTcEgress(iface, 'peer');
+    return a;
+  }
+
   /** tc on the ingress of a host-side veth, i.e. what its pod sends. */
   attachTc(iface: EproxyInterface, opts: { via?: 'clsact' | 'tcx' } = {}): Attachment {
     const a = attachTc(this.object, this.object.program('eproxy_tc_ingress'), idx(iface), { direction: 'ingress', via: opts.via });

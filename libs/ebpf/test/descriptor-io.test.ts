@@ -8,7 +8,10 @@ import { until } from './helpers.ts';
 
 const open: (net.Socket | net.Server | DescriptorIo)[] = [];
 afterEach(() => {
-  for (const x of open.splice(0)) x instanceof net.Server ? x.close() : x.destroy();
+  for (const x of open.splice(0)) {
+    if (x instanceof net.Server) x.close();
+    else x.destroy();
+  }
 });
 
 /** A DescriptorIo on a fresh fd connected to a server socket of this process. */

@@ -20,10 +20,12 @@ describe.skipIf(!isRoot)(`EPROXY XDP/tc forwarding (${isRoot ? 'root' : notRootR
     expect(await programsLeft(ids)).toEqual([]);
   });
 
-  const ping = (n: number) => {
-    const out = inNs(t.clientNs, ['ping', '-q', '-c', String(n), '-i', '0.002', '-W', '1', t.gatewayIp]);
+  const ping = (n: number, to = t.gatewayIp) => {
+    const out = inNs(t.clientNs, ['ping', '-q', '-c', String(n), '-i', '0.002', '-W', '1', to]);
     return Number(/(\d+) received/.exec(out)![1]);
   };
+  /** The hop limit / TTL of the gateway's echo reply as the client sees it (64 minus hops). */
+  const replyTtl = (to: string) => Number(/ttl=(\d+)/.exec(inNs(t.clientNs, ['ping', '-c', '1', '-W', '2', to]))![1]);
 
   it('without EPROXY, forwarded traffic goes through the host stack (FORWARD counters grow)', () => {
     const f0 = t.forwardPackets();
@@ -65,6 +67,43 @@ describe.skipIf(!isRoot)(`EPROXY XDP/tc forwarding (${isRoot ? 'root' : notRootR
       server.kill('SIGKILL');
     }
     expect(t.forwardPackets() - f0).toBe(0);
+  });
+
+  it('forwards IPv6 too: FIB lookup AF_INET6, hop limit decremented, FORWARD stays 0, counters exact', async () => {
+    if (t.stackForwardsIpv6) {
+      const f0 = t.forwardPackets();
+      expect(ping(20, t.gatewayIp6)).toBe(20);
+      expect(t.forwardPackets() - f0).toBe(40);
+    }
+    using e = Eproxy.load();
+    ids.push(e.object.program('eproxy_xdp').id, e.object.program('eproxy_tc_ingress').id);
+    e.attachXdp(t.hostClient, { mode: 'native' });
+    e.allowXdpEgress(t.hostGateway);
+    e.attachVeth(t.hostGateway);
+    e.setTcEgress(t.hostClient, 'peer');
+    const f0 = t.forwardPackets();
+    expect(replyTtl(t.gatewayIp6)).toBe(63); // one hop: the reply's hop limit went 64 -> 63 in EPROXY
+    const before = [e.counter(t.hostClient)?.redirected ?? 0n, e.counter(t.hostGateway)?.redirected ?? 0n];
+    expect(ping(200, t.gatewayIp6)).toBe(200);
+    expect(t.forwardPackets() - f0).toBe(0);
+    const toGateway = e.counter(t.hostClient)!;
+    expect(toGateway.redirected - before[0]).toBe(200n); // echo requests, by XDP
+    expect(e.counter(t.hostGateway)!.redirected - before[1]).toBe(200n); // replies, by tc + redirect_peer
+    expect(toGateway.redirectedBytes).toBe(201n * 118n); // 14 eth + 40 ipv6 + 8 icmpv6 + 56 payload
+  });
+
+  it('the default attach mode (attachVeth: tcx + redirect_peer) forwards both families past FORWARD', () => {
+    using e = Eproxy.load();
+    ids.push(e.object.program('eproxy_xdp').id, e.object.program('eproxy_tc_ingress').id);
+    expect(e.attachVeth(t.hostClient).via).toBe('tcx');
+    e.attachVeth(t.hostGateway);
+    const f0 = t.forwardPackets();
+    expect(ping(50)).toBe(50);
+    expect(ping(50, t.gatewayIp6)).toBe(50);
+    expect(replyTtl(t.gatewayIp)).toBe(63);
+    expect(t.forwardPackets() - f0).toBe(0);
+    expect(e.counter(t.hostClient)!.redirected).toBe(101n);
+    expect(e.counter(t.hostGateway)!.redirected).toBe(101n);
   });
 
   it('after dispose nothing is attached and traffic takes the stack again', async () => {

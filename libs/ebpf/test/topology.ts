@@ -1,8 +1,10 @@
-// client ns — host — gateway ns, for EPROXY tests and benches. Names carry the pid; the host
-// side forwards only on its two veths (per-device forwarding; the global ip_forward is left
-// alone), and an iptables FORWARD accounting rule per direction shows whether packets took
-// the host's forward path.
+// client ns — host — gateway ns, dual stack, for EPROXY tests and benches. Names carry the pid;
+// the host side forwards only on its two veths (per-device forwarding, IPv6 through
+// force_forwarding where the kernel has it; the global switches are left alone), and an
+// iptables/ip6tables FORWARD accounting rule per direction shows whether packets took the
+// host's forward path.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface Topology {
   tag: string;
@@ -13,7 +15,11 @@ export interface Topology {
   hostGateway: string;
   clientIp: string;
   gatewayIp: string;
-  /** packets counted by the iptables FORWARD rules of this topology */
+  clientIp6: string;
+  gatewayIp6: string;
+  /** whether the host stack forwards IPv6 between the veths (needs force_forwarding, 6.17+) */
+  stackForwardsIpv6: boolean;
+  /** packets counted by the iptables and ip6tables FORWARD rules of this topology */
   forwardPackets(): number;
   destroy(): void;
 }
@@ -30,13 +36,16 @@ export function createTopology(tag = `fp${process.pid}`): Topology {
     hostGateway: `${tag}hg`,
     clientIp: `10.${o}.1.2`,
     gatewayIp: `10.${o}.2.2`,
+    clientIp6: `fd00:${o}:1::2`,
+    gatewayIp6: `fd00:${o}:2::2`,
   };
+  const stackForwardsIpv6 = existsSync('/proc/sys/net/ipv6/conf/lo/force_forwarding');
   const rules = [
     ['-i', t.hostClient, '-o', t.hostGateway, '-m', 'comment', '--comment', tag, '-j', 'ACCEPT'],
     ['-i', t.hostGateway, '-o', t.hostClient, '-m', 'comment', '--comment', tag, '-j', 'ACCEPT'],
   ];
   const destroy = () => {
-    for (const r of rules) spawnSync('iptables', ['-D', 'FORWARD', ...r]);
+    for (const r of rules) for (const cmd of ['iptables', 'ip6tables']) spawnSync(cmd, ['-D', 'FORWARD', ...r]);
     spawnSync('ip', ['netns', 'del', t.clientNs]);
     spawnSync('ip', ['netns', 'del', t.gatewayNs]);
     spawnSync('ip', ['link', 'del', t.hostClient]);
@@ -49,30 +58,43 @@ export function createTopology(tag = `fp${process.pid}`): Topology {
     run(['ip', 'link', 'add', t.hostGateway, 'type', 'veth', 'peer', 'name', 'g0', 'netns', t.gatewayNs]);
     run(['ip', 'addr', 'add', `10.${o}.1.1/24`, 'dev', t.hostClient]);
     run(['ip', 'addr', 'add', `10.${o}.2.1/24`, 'dev', t.hostGateway]);
+    run(['ip', 'addr', 'add', `fd00:${o}:1::1/64`, 'dev', t.hostClient, 'nodad']);
+    run(['ip', 'addr', 'add', `fd00:${o}:2::1/64`, 'dev', t.hostGateway, 'nodad']);
     for (const d of [t.hostClient, t.hostGateway]) run(['ip', 'link', 'set', d, 'up']);
-    for (const [ns, dev, ip, gw] of [[t.clientNs, 'c0', `${t.clientIp}/24`, `10.${o}.1.1`], [t.gatewayNs, 'g0', `${t.gatewayIp}/24`, `10.${o}.2.1`]]) {
+    for (const [ns, dev, ip, gw, ip6, gw6] of [
+      [t.clientNs, 'c0', `${t.clientIp}/24`, `10.${o}.1.1`, `${t.clientIp6}/64`, `fd00:${o}:1::1`],
+      [t.gatewayNs, 'g0', `${t.gatewayIp}/24`, `10.${o}.2.1`, `${t.gatewayIp6}/64`, `fd00:${o}:2::1`],
+    ]) {
       run(['ip', '-n', ns, 'addr', 'add', ip, 'dev', dev]);
+      run(['ip', '-n', ns, 'addr', 'add', ip6, 'dev', dev, 'nodad']);
       run(['ip', '-n', ns, 'link', 'set', dev, 'up']);
       run(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
       run(['ip', '-n', ns, 'route', 'add', 'default', 'via', gw]);
+      run(['ip', '-n', ns, '-6', 'route', 'add', 'default', 'via', gw6]);
       // Native XDP redirect into a veth needs NAPI on the receiving peer (GRO on), and the
       // sender must fill in checksums itself (XDP frames lose CHECKSUM_PARTIAL).
       run(['ip', 'netns', 'exec', ns, 'ethtool', '-K', dev, 'gro', 'on', 'tx', 'off']);
     }
     run(['sysctl', '-qw', `net.ipv4.conf.${t.hostClient}.forwarding=1`, `net.ipv4.conf.${t.hostGateway}.forwarding=1`]);
-    for (const r of rules) run(['iptables', '-I', 'FORWARD', ...r]);
+    // IPv6: per-device forwarding is what bpf_fib_lookup checks (EPROXY); the stack itself
+    // forwards only with the global switch or, per device, force_forwarding.
+    for (const d of [t.hostClient, t.hostGateway]) {
+      run(['sysctl', '-qw', `net.ipv6.conf.${d}.forwarding=1`]);
+      if (stackForwardsIpv6) run(['sysctl', '-qw', `net.ipv6.conf.${d}.force_forwarding=1`]);
+    }
+    for (const r of rules) for (const cmd of ['iptables', 'ip6tables']) run([cmd, '-I', 'FORWARD', ...r]);
     // Resolve the host's neighbours first (host-originated, so not FORWARD traffic): then the
     // FIB lookup in EPROXY succeeds from the very first forwarded packet.
-    run(['ping', '-c1', '-W2', t.clientIp]);
-    run(['ping', '-c1', '-W2', t.gatewayIp]);
+    for (const ip of [t.clientIp, t.gatewayIp, t.clientIp6, t.gatewayIp6]) run(['ping', '-c1', '-W2', ip]);
   } catch (e) {
     destroy();
     throw e;
   }
   return {
     ...t,
+    stackForwardsIpv6,
     forwardPackets() {
-      const out = run(['iptables', '-L', 'FORWARD', '-v', '-x', '-n']);
+      const out = ['iptables', 'ip6tables'].map((cmd) => run([cmd, '-L', 'FORWARD', '-v', '-x', '-n'])).join('\n');
       return out.split('\n').filter((l) => l.includes(`/* ${tag} */`)).reduce((s, l) => s + Number(l.trim().split(/\s+/)[0]), 0);
     },
     destroy,
