@@ -4,11 +4,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cpuShare } from '../src/agent/proc.ts';
-import { buildProgram } from '../src/cli/program.ts';
 import { agentSocket, agentTag, cliEntry, workspaceRoot } from '../src/paths.ts';
 import { fixtures, leftovers, useStateDir, writeSpec } from './helpers.ts';
+import { runCli } from './run-cli.ts';
 
 const dir = useStateDir('cli');
 const tag = agentTag();
@@ -26,23 +26,7 @@ function cli(...args: string[]): Promise<{ code: number | null; out: string; err
   });
 }
 
-/** The same program in-process: returns what it printed, or throws what main would print. */
-async function run(...args: string[]): Promise<string> {
-  let text = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (text += `${a.join(' ')}\n`));
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((text += String(s)), true));
-  try {
-    await buildProgram({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) }).parseAsync(['node', 'spright', ...args]);
-    return text;
-  } catch (err) {
-    const e = err as { code?: string; message: string };
-    if (e.code === 'commander.helpDisplayed') return text;
-    throw err;
-  } finally {
-    log.mockRestore();
-    write.mockRestore();
-  }
-}
+const run = runCli;
 
 const name = `c${process.pid}`;
 const good = `name: ${name}
@@ -65,10 +49,11 @@ describe('spright CLI', () => {
   it('has --help on every command', async () => {
     const top = await run('--help');
     for (const c of ['deploy', 'status', 'logs', 'invoke', 'delete', 'demo']) expect(top).toContain(c);
-    for (const [c, flag] of [['deploy', '--dry-run'], ['status', '--json'], ['logs', '--lines'], ['invoke', '--data'], ['delete', '<chain>'], ['demo', '--duration']]) {
+    for (const [c, flag] of [['deploy', '--dry-run'], ['deploy', '--kubeconfig'], ['deploy', '--timeout'], ['status', '--json'], ['logs', '--lines'], ['invoke', '--data'], ['delete', '<chain>'], ['delete', '--target'], ['demo', '--duration']]) {
       expect(await run(c, '--help'), c).toContain(flag);
     }
-    await expect(run('deploy')).rejects.toThrow(/required option '-f, --file/);
+    await expect(run('deploy')).rejects.toThrow(/give the chain spec, as an argument or with -f/);
+    await expect(run('deploy', 'a.yaml', '-f', 'b.yaml')).rejects.toThrow(/two chain specs given/);
   });
 
   it('an invalid spec fails with field and line, and starts nothing (not even the agent)', async () => {
@@ -79,11 +64,12 @@ describe('spright CLI', () => {
     expect(leftovers(tag)).toEqual([]);
   });
 
-  it('--target k8s says it is not available yet; --dry-run prints the plan and starts nothing', async () => {
+  it('unknown targets and k8s-only options on the local target are refused; --dry-run prints the plan and starts nothing', async () => {
     const file = writeSpec(dir, name, good);
-    await expect(run('deploy', '-f', file, '--target', 'k8s')).rejects.toThrow(/not available yet.*issue 6/);
     await expect(run('deploy', '-f', file, '--target', 'moon')).rejects.toThrow(/unknown target "moon"/);
-    const d = await run('deploy', '-f', file, '--dry-run');
+    await expect(run('delete', name, '--target', 'moon')).rejects.toThrow(/unknown target "moon"/);
+    await expect(run('deploy', file, '--namespace', 'x', '--dry-run')).rejects.toThrow(/--namespace only apply to --target k8s/);
+    const d = await run('deploy', file, '--dry-run');
     expect(d).toContain('dry run: nothing was started');
     const plan = JSON.parse(d.slice(0, d.lastIndexOf('}') + 1));
     expect(plan.plan.functions.map((f: { name: string }) => f.name)).toEqual(['a', 'c']);

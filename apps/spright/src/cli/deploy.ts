@@ -1,5 +1,5 @@
 // `spright deploy`: validate locally (so a bad spec starts nothing, not even the agent), then
-// stream the agent's deploy events as progress.
+// stream the agent's deploy events as progress; `--target k8s` goes to src/k8s/command.ts.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { progress } from '@fastpath/bench';
@@ -7,19 +7,25 @@ import { loadChainSpec, type ChainSpec } from '../spec/index.ts';
 import { buildTopology } from '../agent/topology.ts';
 import { regionName } from '../paths.ts';
 import type { DeployEvent } from '../agent/chain.ts';
+import { k8sDeployCommand, type K8sCommandOptions } from '../k8s/command.ts';
 import { AgentError, agentRequest, ensureAgent } from './client.ts';
 
-export class TargetUnavailableError extends Error {
+export class UnknownTargetError extends Error {
   constructor(target: string) {
-    super(`spright: deploy target "${target}" is not available yet (Kubernetes deployment is issue 6, "apps/spright (2/2)"); use --target local`);
-    this.name = 'TargetUnavailableError';
+    super(`spright: unknown target "${target}" (local | k8s)`);
+    this.name = 'UnknownTargetError';
   }
 }
 
-export interface DeployOptions {
+/** Options that only mean something for one target. */
+const K8S_ONLY = ['namespace', 'context', 'kubeconfig', 'image', 'output', 'timeout', 'agentHugepages'] as const;
+
+export interface DeployOptions extends Omit<K8sCommandOptions, 'out' | 'quiet'> {
   file: string;
   target?: string;
   dryRun?: boolean;
+  /** yaml | json (k8s dry run). */
+  output?: string;
   quiet?: boolean;
   out?: (s: string) => void;
 }
@@ -33,10 +39,13 @@ export interface DeployOutcome {
 export async function deployCommand(o: DeployOptions): Promise<DeployOutcome> {
   const out = o.out ?? ((s: string) => process.stdout.write(`${s}\n`));
   const target = o.target ?? 'local';
-  if (target !== 'local') {
-    if (target === 'k8s') throw new TargetUnavailableError(target);
-    throw new Error(`spright: unknown target "${target}" (local | k8s)`);
+  if (target === 'k8s') {
+    await k8sDeployCommand(o.file, { ...o, out });
+    return { spec: loadChainSpec(o.file), events: [] };
   }
+  if (target !== 'local') throw new UnknownTargetError(target);
+  const given = K8S_ONLY.filter((k) => o[k] !== undefined);
+  if (given.length) throw new Error(`spright: ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only apply to --target k8s`);
   const spec = loadChainSpec(o.file);
   if (o.dryRun) {
     const topo = buildTopology(spec, 0, regionName(spec.name), '<generated at deploy>');

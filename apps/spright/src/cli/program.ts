@@ -7,7 +7,8 @@ import type { ChainStatus } from '../agent/chain.ts';
 import { CLK_TCK, cpuShare } from '../agent/proc.ts';
 import { agentAlive, agentJson, agentRequest, ensureAgent } from './client.ts';
 import { demoCommand } from './demo.ts';
-import { deployCommand } from './deploy.ts';
+import { deployCommand, UnknownTargetError, type DeployOptions } from './deploy.ts';
+import { k8sDeleteCommand, type K8sCommandOptions } from '../k8s/command.ts';
 
 export interface ProgramIo {
   writeOut(s: string): void;
@@ -20,13 +21,23 @@ export function buildProgram(io?: ProgramIo): Command {
   if (io) program.configureOutput(io).exitOverride();
 
   program
-    .command('deploy')
-    .description('validate a chain spec and start the chain (region, gateway, function processes)')
-    .requiredOption('-f, --file <chain.yaml>', 'chain spec (YAML)')
+    .command('deploy [chain.yaml]')
+    .description('validate a chain spec and start the chain: on this node (region, gateway, function processes) or on Kubernetes (--target k8s)')
+    .option('-f, --file <chain.yaml>', 'chain spec (YAML); same as the argument')
     .option('--target <target>', 'local | k8s', 'local')
-    .option('--dry-run', 'validate and print the plan; start nothing')
-    .action(async (o: { file: string; target: string; dryRun?: boolean }) => {
-      await deployCommand({ file: o.file, target: o.target, dryRun: o.dryRun });
+    .option('--dry-run', 'validate and print the plan (k8s: the manifests); start nothing, contact no cluster')
+    .option('-o, --output <format>', 'k8s dry run: yaml | json')
+    .option('--namespace <ns>', 'k8s: namespace (default spright)')
+    .option('--context <name>', 'k8s: kubeconfig context (default: the current one)')
+    .option('--kubeconfig <file>', 'k8s: kubeconfig (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--image <image>', 'k8s: container image with this repository at /opt/fastpath')
+    .option('--timeout <s>', 'k8s: seconds to wait until every workload is ready (default 300)')
+    .option('--agent-hugepages <qty>', 'k8s: hugepages to reserve for the node agent at least, e.g. 512Mi')
+    .action(async (arg: string | undefined, o: { file?: string; target: string } & Omit<DeployOptions, 'file' | 'target'>) => {
+      const file = arg ?? o.file;
+      if (!file) throw new Error('spright deploy: give the chain spec, as an argument or with -f (spright deploy chain.yaml)');
+      if (arg && o.file && arg !== o.file) throw new Error(`spright deploy: two chain specs given (${arg} and -f ${o.file})`);
+      await deployCommand({ ...o, file });
     });
 
   program
@@ -97,8 +108,16 @@ export function buildProgram(io?: ProgramIo): Command {
 
   program
     .command('delete <chain>')
-    .description('stop a chain and remove its processes, region, netns and logs')
-    .action(async (chain: string) => {
+    .description('stop a chain and remove its processes, region, netns and logs (k8s: its Deployments, Service and Secret)')
+    .option('--target <target>', 'local | k8s', 'local')
+    .option('--namespace <ns>', 'k8s: namespace (default spright)')
+    .option('--context <name>', 'k8s: kubeconfig context')
+    .option('--kubeconfig <file>', 'k8s: kubeconfig')
+    .option('--timeout <s>', 'k8s: seconds to wait until the objects are gone (default 120)')
+    .option('--with-agent', 'k8s: also delete the node agent DaemonSet (other chains in the namespace stop working)')
+    .action(async (chain: string, o: { target: string; withAgent?: boolean } & K8sCommandOptions) => {
+      if (o.target === 'k8s') return k8sDeleteCommand(chain, o);
+      if (o.target !== 'local') throw new UnknownTargetError(o.target);
       if (!(await agentAlive())) throw new Error(`no spright agent running; chain "${chain}" is not deployed`);
       await agentJson('DELETE', `/chains/${encodeURIComponent(chain)}`);
       console.log(`deleted chain ${chain}`);
