@@ -37,7 +37,7 @@ export async function startUpf(cfg: UpfConfig, opts: { dataPlane?: boolean; log?
       dp.start();
     }
     const nodeId = nodeIdOf(cfg.nodeId);
-    const control = new UpfControl(dp, { nodeId, n3Address: cfg.n3.address, teidBase: cfg.teidBase });
+    const control = new UpfControl(dp, { nodeId, n3Address: cfg.n3.address, teidBase: cfg.teidBase, applications: cfg.applications });
     const m = createUpfMetrics(dp, control);
     server = new PfcpServer(control, nodeId, { onMessage: m.pfcpMessage, onReport: m.report, log: opts.log });
     const pfcp = await server.listen(cfg.pfcp.address, cfg.pfcp.port);

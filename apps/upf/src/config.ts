@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Kind, type KindName, KIND_NAMES } from '@fastpath/pdrcls';
+import { parseFlowDescription, SdfParseError } from '@fastpath/pfcp';
 
 export class UpfConfigError extends Error {
   constructor(readonly field: string, reason: string) {
@@ -28,6 +29,28 @@ export interface UpfConfig {
   metrics: { port: number; host: string } | null;
   /** First TEID handed out for F-TEID CHOOSE. */
   teidBase: number;
+  /** Application ID (PDI) -> flow descriptions in SDF filter syntax (`permit out ... from ... to ...`). */
+  applications: Map<string, string[]>;
+}
+
+function applications(v: unknown): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (v === undefined || v === null) return out;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new UpfConfigError('applications', 'a mapping of Application ID -> list of flow descriptions');
+  for (const [id, flows] of Object.entries(v)) {
+    const field = `applications.${id}`;
+    if (!Array.isArray(flows) || flows.length === 0 || flows.some((f) => typeof f !== 'string')) throw new UpfConfigError(field, 'a non-empty list of flow descriptions');
+    for (const f of flows as string[]) {
+      try {
+        parseFlowDescription(f);
+      } catch (e) {
+        if (e instanceof SdfParseError) throw new UpfConfigError(field, `${JSON.stringify(f)}: ${e.message}`);
+        throw e;
+      }
+    }
+    out.set(id, flows as string[]);
+  }
+  return out;
 }
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -45,7 +68,7 @@ function int(v: unknown, field: string, min: number, max: number, dflt?: number)
 export function parseConfig(doc: unknown): UpfConfig {
   if (!doc || typeof doc !== 'object') throw new UpfConfigError('(root)', 'expected a mapping');
   const d = doc as Record<string, any>;
-  const known = new Set(['nodeId', 'pfcp', 'n3', 'n6', 'netns', 'classifier', 'maxSessions', 'maxRules', 'buffer', 'metrics', 'teidBase']);
+  const known = new Set(['nodeId', 'pfcp', 'n3', 'n6', 'netns', 'classifier', 'maxSessions', 'maxRules', 'buffer', 'metrics', 'teidBase', 'applications']);
   for (const k of Object.keys(d)) if (!known.has(k)) throw new UpfConfigError(k, 'unknown field');
   const classifier = d.classifier ?? 'ps';
   if (!KIND_NAMES.includes(classifier)) throw new UpfConfigError('classifier', `one of ${KIND_NAMES.join(', ')}`);
@@ -63,6 +86,7 @@ export function parseConfig(doc: unknown): UpfConfig {
     buffer: { poolPackets: int(d.buffer?.poolPackets, 'buffer.poolPackets', 0, 1 << 20, 4096), perSessionPackets: int(d.buffer?.perSessionPackets, 'buffer.perSessionPackets', 1, 65535, 64) },
     metrics: d.metrics === null || d.metrics === false ? null : { port: int(d.metrics?.port, 'metrics.port', 0, 65535, 9090), host: d.metrics?.host ?? '127.0.0.1' },
     teidBase: int(d.teidBase, 'teidBase', 1, 0xffffffff, 0x1000),
+    applications: applications(d.applications),
   };
 }
 

@@ -34,6 +34,8 @@ export interface ControlOptions {
   nodeId: NodeId;
   n3Address: string;
   teidBase: number;
+  /** Application ID -> flow descriptions (config `applications`). */
+  applications?: ReadonlyMap<string, readonly string[]>;
 }
 
 const nodeKey = (n: NodeId) => `${n.type}:${n.value}`;
@@ -298,7 +300,7 @@ export class UpfControl {
       const urr = p.urrIds?.length ? s.urrs.get(p.urrIds[0]) : undefined;
       if (p.urrIds?.length && !urr) throw new RuleError(Cause.RuleCreationModificationFailure, IeType.URRID, `PDR ${p.pdrId}: URR ${p.urrIds[0]} does not exist`);
       const c = cookie(far.slot, qer?.slot ?? -1, urr?.slot ?? -1, p.outerHeaderRemoval !== undefined);
-      rules.push(...pdrToRules(p, { teid: s.teid || undefined, ueIp4: s.ueIp4 || undefined, cookie: c }));
+      rules.push(...pdrToRules(p, { teid: s.teid || undefined, ueIp4: s.ueIp4 || undefined, cookie: c, applications: this.opts.applications }));
     }
     this.dp.rulesApply(s.upSeid, rules, s.installed);
     s.installed = rules.map((r) => r.pdrId);
@@ -311,6 +313,10 @@ export class UpfControl {
     const dlPdr = users.find((p) => p.pdi.sourceInterface === Interface.Core) ?? users[0];
     const qfi = users.map((p) => (p.qerIds?.length ? s.qers.get(p.qerIds[0])?.qer.qfi : undefined)).find((q) => q !== undefined);
     const ohc = fp?.outerHeaderCreation;
+    // Duplication exists for lawful interception (TS 29.244 5.2.1, Duplicating Parameters);
+    // this UPF hosts no LI function and does not advertise it, so it refuses instead of ignoring the bit.
+    if (f.applyAction & ApplyAction.DUPL)
+      throw new RuleError(Cause.RuleCreationModificationFailure, IeType.ApplyAction, `FAR ${farId}: DUPL (duplication for lawful interception) is not supported`);
     if (ohc && !(ohc.description & OuterHeaderCreationDesc.GtpuUdpIpv4))
       throw new RuleError(Cause.RuleCreationModificationFailure, IeType.OuterHeaderCreation, `FAR ${farId}: only GTP-U/UDP/IPv4 outer headers are supported`);
     const bar = f.barId !== undefined && s.bar?.barId === f.barId ? s.bar : undefined;

@@ -15,7 +15,7 @@ let upf: RunningUpf;
 let smf: PfcpClient;
 
 beforeAll(async () => {
-  const cfg = parseConfig({ nodeId: '127.0.0.2', pfcp: { address: '127.0.0.1', port: 0 }, n3: { address: '192.168.3.1' }, n6: { interface: 'lo' }, metrics: { port: 0 }, maxRules: 256 });
+  const cfg = parseConfig({ nodeId: '127.0.0.2', pfcp: { address: '127.0.0.1', port: 0 }, n3: { address: '192.168.3.1' }, n6: { interface: 'lo' }, metrics: { port: 0 }, maxRules: 256, applications: { dns: ['permit out 17 from any 53 to assigned'] } });
   upf = await startUpf(cfg, { dataPlane: false });
   smf = await PfcpClient.connect({ address: '127.0.0.1', port: upf.pfcp.port }, { address: '127.0.0.1', port: 0 });
 });
@@ -71,6 +71,35 @@ describe('PFCP session lifecycle (test SMF over UDP)', () => {
     expect(r.cause).toBe(Cause.RequestAccepted);
     expect(upf.dp.inject(Iface.Access, [gpdu(teid, 9), gpdu(teid, 10)])).toBe(1);
     expect(upf.dp.capture()).toHaveLength(1);
+  });
+
+  it('two PDRs share one FAR; an Application ID PDR uses the configured filters; several QFIs; DUPL is refused with 73', async () => {
+    const r = await smf.request<SessionModificationResponse>({
+      type: M.SessionModificationRequest, seid: upSeid,
+      createFars: [{ farId: 10, applyAction: ApplyAction.DROP }],
+      createPdrs: [
+        uplinkPdr(6, 10, { precedence: 11, pdi: { sourceInterface: 0, localFTeid: { choose: { ipv4: true, chooseId: 1 } }, applicationId: 'dns' } }),
+        uplinkPdr(7, 10, { precedence: 12, pdi: { sourceInterface: 0, localFTeid: { choose: { ipv4: true, chooseId: 1 } }, qfis: [9, 5], sdfFilters: [{ flowDescription: 'permit out 17 from any 11 to assigned' }] } }),
+      ],
+    });
+    expect(r.cause).toBe(Cause.RequestAccepted);
+    const before = upf.dp.stats().drops['far-drop'];
+    const withQfi = (qfi: number, dport: number) =>
+      encodeGtpu({ type: GtpuType.GPdu, teid, extensions: [{ kind: 'pdu-session', direction: 'ul', qfi }], payload: udpPacket(UE, '192.168.6.2', 40000, dport, Buffer.alloc(40)) });
+    // port 53 (the application) and port 11 with QFI 9 or 5 hit the shared drop FAR; port 11 with QFI 1 and port 12 do not
+    expect(upf.dp.inject(Iface.Access, [gpdu(teid, 53), withQfi(9, 11), withQfi(5, 11), withQfi(1, 11), gpdu(teid, 12)])).toBe(2);
+    expect(upf.dp.stats().drops['far-drop']).toBe(before + 3);
+    upf.dp.capture();
+    const unknownApp = await smf.request<SessionModificationResponse>({
+      type: M.SessionModificationRequest, seid: upSeid,
+      createPdrs: [uplinkPdr(8, 10, { pdi: { sourceInterface: 0, localFTeid: { choose: { ipv4: true, chooseId: 1 } }, applicationId: 'video' } })],
+    });
+    expect(unknownApp).toMatchObject({ cause: Cause.RuleCreationModificationFailure, offendingIe: IeType.ApplicationID });
+    const dupl = await smf.request<SessionModificationResponse>({ type: M.SessionModificationRequest, seid: upSeid, updateFars: [{ farId: 10, applyAction: ApplyAction.FORW | ApplyAction.DUPL }] });
+    expect(dupl).toMatchObject({ cause: Cause.RuleCreationModificationFailure, offendingIe: IeType.ApplyAction });
+    expect(upf.dp.inject(Iface.Access, [gpdu(teid, 53)])).toBe(0); // unchanged: still dropped
+    const gone = await smf.request<SessionModificationResponse>({ type: M.SessionModificationRequest, seid: upSeid, removePdrs: [{ pdrId: 6 }, { pdrId: 7 }], removeFars: [{ farId: 10 }] });
+    expect(gone.cause).toBe(Cause.RequestAccepted);
   });
 
   it('a modification referencing a missing FAR is refused with Rule creation failure and changes nothing', async () => {

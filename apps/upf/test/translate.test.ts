@@ -11,6 +11,7 @@ import { classifierId, pdrIdOf, pdrToRules, RuleError } from '../src/translate.t
 import { parseConfig, UpfConfigError } from '../src/config.ts';
 
 const UE = ipv4ToInt('10.60.0.1');
+const APPS = new Map([['dns', ['permit out 17 from any 53 to assigned', 'permit out 6 from any 53 to assigned']]]);
 const range = (r: { lo: number[]; hi: number[] }, d: number) => [r.lo[d], r.hi[d]];
 
 describe('PDR -> classifier rules', () => {
@@ -50,19 +51,42 @@ describe('PDR -> classifier rules', () => {
     expect(range(rules[2], Dim.PROTO)).toEqual([0, 255]);
   });
 
+  it('several QFIs are an OR: one sub-rule per QFI (times the SDF expansion)', () => {
+    const rules = pdrToRules(
+      { pdrId: 4, precedence: 1, farId: 1, pdi: { sourceInterface: Interface.Access, localFTeid: { choose: {} }, qfis: [5, 9], sdfFilters: [{ flowDescription: 'permit out 17 from any 53,5353 to assigned' }] } },
+      { teid: 7, ueIp4: UE, cookie: 0n },
+    );
+    expect(rules.map((r) => [range(r, Dim.QFI)[0], range(r, Dim.DST_PORT)[0]])).toEqual([[5, 53], [5, 5353], [9, 53], [9, 5353]]);
+    expect(rules.map((r) => r.pdrId)).toEqual([0, 1, 2, 3].map((i) => classifierId(4, i)));
+  });
+
+  it('Application ID: the configured flow descriptions, ANDed with the PDR\'s own SDF filters', () => {
+    const [dns, dnsTcp, ...rest] = pdrToRules({ pdrId: 6, precedence: 1, farId: 1, pdi: { sourceInterface: Interface.Core, ueIpAddress: { ipv4: '10.60.0.1' }, applicationId: 'dns' } }, { ueIp4: UE, cookie: 0n, applications: APPS });
+    expect(rest).toEqual([]);
+    expect([range(dns, Dim.PROTO), range(dns, Dim.SRC_PORT), range(dns, Dim.DST_IP4)]).toEqual([[17, 17], [53, 53], [UE, UE]]);
+    expect(range(dnsTcp, Dim.PROTO)).toEqual([6, 6]);
+    // SDF "from 8.8.8.0/24" AND the application's "from any 53": both dimensions narrowed
+    const both = pdrToRules(
+      { pdrId: 7, precedence: 1, farId: 1, pdi: { sourceInterface: Interface.Core, applicationId: 'dns', sdfFilters: [{ flowDescription: 'permit out 17 from 8.8.8.0/24 to any' }] } },
+      { ueIp4: UE, cookie: 0n, applications: APPS },
+    );
+    expect(both).toHaveLength(1); // the TCP flow of the application never meets a UDP filter
+    expect([range(both[0], Dim.SRC_IP4), range(both[0], Dim.SRC_PORT), range(both[0], Dim.PROTO)]).toEqual([[0x08080800, 0x080808ff], [53, 53], [17, 17]]);
+  });
+
   it('refuses what it cannot classify with Cause 73 and the Offending IE', () => {
     const bad: [object, number][] = [
-      [{ applicationId: 'web' }, IeType.ApplicationID],
+      [{ applicationId: 'web' }, IeType.ApplicationID], // not configured
+      [{ applicationId: 'dns', sdfFilters: [{ flowDescription: 'permit out 6 from any to any' }] }, IeType.ApplicationID], // TCP AND UDP: empty
       [{ sdfFilters: [{ flowDescription: 'permit out ip from 2001:db8::/32 to assigned' }] }, IeType.SDFFilter],
       [{ sdfFilters: [{ spi: 5 }] }, IeType.SDFFilter],
       [{ sdfFilters: [{ flowDescription: 'permit out ip from any to any', tosTrafficClass: 0x1005 }] }, IeType.SDFFilter],
-      [{ qfis: [1, 2] }, IeType.QFI],
       [{ sdfFilters: [{ flowDescription: 'permit out ip from any to assigned' }] }, IeType.SDFFilter], // no UE IP known
     ];
     for (const [pdi, ie] of bad) {
       let err: unknown;
       try {
-        pdrToRules({ pdrId: 1, precedence: 1, farId: 1, pdi: { sourceInterface: Interface.Core, ...pdi } }, { cookie: 0n });
+        pdrToRules({ pdrId: 1, precedence: 1, farId: 1, pdi: { sourceInterface: Interface.Core, ...pdi } }, { cookie: 0n, applications: APPS });
       } catch (e) {
         err = e;
       }
@@ -85,7 +109,11 @@ describe('upf.yaml validation and the CLI', () => {
       [{ ...base, maxRules: 0 }, /maxRules/],
       [{ ...base, colour: 'blue' }, /colour: unknown field/],
       [{ n3: { address: '1.2.3.4' }, n6: { interface: 'x' } }, /nodeId/],
+      [{ ...base, applications: ['dns'] }, /applications: a mapping/],
+      [{ ...base, applications: { dns: [] } }, /applications\.dns: a non-empty list/],
+      [{ ...base, applications: { dns: ['permit out 17 from any 99999 to assigned'] } }, /applications\.dns: "permit/],
     ];
+    expect(parseConfig({ ...base, applications: { dns: ['permit out 17 from any 53 to assigned'] } }).applications.get('dns')).toEqual(['permit out 17 from any 53 to assigned']);
     for (const [doc, re] of cases) {
       expect(() => parseConfig(doc)).toThrow(UpfConfigError);
       expect(() => parseConfig(doc)).toThrow(re);
