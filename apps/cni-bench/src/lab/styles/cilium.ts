@@ -108,8 +108,11 @@ export function cilium(mode: 'vxlan' | 'native'): Datapath {
     async podRules(lab, pod) {
       const pins = pinDir(lab, pod.host);
       await attach(pod.host.ns, pod.hostIf, join(pins, 'prog', 'from_container'));
+      // Endpoint map: pod IPv4 (network order) -> { host veth ifindex, pod MAC, host MAC }.
       const idx = await ifindex(pod.host.ns, pod.hostIf);
-      await run(['bpftool', 'map', 'update', 'pinned', join(pins, 'maps', 'cni_endpoints'), 'key', ...u32le(idx), 'value', '1', '0', '0', '0']);
+      const macBytes = (m: string) => m.split(':').map((b) => String(parseInt(b, 16)));
+      await run(['bpftool', 'map', 'update', 'pinned', join(pins, 'maps', 'cni_endpoints'), 'key', ...pod.ip.split('.'),
+        'value', ...u32le(idx), ...macBytes(podMac(pod.host.idx, pod.idx)), ...macBytes(hostMac(pod.host.idx, pod.idx))]);
     },
   };
 }
