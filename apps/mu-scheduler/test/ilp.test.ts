@@ -5,6 +5,8 @@ import { cbcLoadError, cbcVersion, solveCbc } from '../src/ilp/cbc.ts';
 import { solveHighs } from '../src/ilp/highs.ts';
 import { buildIlp, type Ilp1Form, type IlpModel } from '../src/ilp/model.ts';
 import { solveIlp } from '../src/ilp/solve.ts';
+import { smallestFirstPlacement } from '../src/ilp/greedy-start.ts';
+import { gapOf } from '../src/ilp/solve-types.ts';
 
 function smallCase(seed: number): PlacementInput {
   const r = mulberry32(seed);
@@ -119,5 +121,41 @@ describe('solveIlp', () => {
     expect(s.result.bound).toBeGreaterThanOrEqual(s.result.objective - 1e-9);
     expect(Number.isFinite(s.result.gapPct)).toBe(true);
     expect(s.result.objective).toBeGreaterThanOrEqual(s.startObjective - 1e-9);
+  });
+});
+
+describe('ILP helpers', () => {
+  it('rounds the bound of an integral objective down and never reports a bound below the objective', () => {
+    expect(gapOf(2140, 2209.056, true)).toEqual({ bound: 2209, gapPct: (100 * 69) / 2140 });
+    expect(gapOf(100, 100.4, false).gapPct).toBeCloseTo(0.4, 9);
+    expect(gapOf(100, 99.9999, false)).toEqual({ bound: 100, gapPct: 0 });
+    expect(Number.isNaN(gapOf(5, NaN, true).gapPct)).toBe(true);
+    expect(buildIlp(smallCase(1), 'ilp0').mip.integralObjective).toBe(true);
+    expect(buildIlp(smallCase(1), 'ilp1').mip.integralObjective).toBe(false);
+  });
+
+  it('ILP1 has no per-pod binaries: only the w_fn are integer', () => {
+    const b = buildIlp(smallCase(3), 'ilp1');
+    const intCols = b.mip.integer.reduce((s, x) => s + x, 0);
+    expect(intCols).toBe(b.wCol.reduce((s, row) => s + row.filter((c) => c >= 0).length, 0));
+  });
+
+  it('the smallest-first start places small pods first, never overflows and drops nothing', () => {
+    const input: PlacementInput = {
+      dims: DEFAULT_DIMS,
+      nodes: [{ name: 'n', capacity: [4, 1000] }],
+      functions: [
+        { name: 'big', demand: [3, 100], pods: 1 },
+        { name: 'small', demand: [1, 100], pods: 4 },
+        { name: 'huge', demand: [9, 1], pods: 2 },
+      ],
+    };
+    const p = smallestFirstPlacement(input);
+    expect(p.placed).toEqual([0, 4, 0]);
+    expect(p.unplaced).toEqual([
+      { fn: 0, name: 'big', pods: 1, reason: 'no-feasible-node' },
+      { fn: 2, name: 'huge', pods: 2, reason: 'infeasible-demand' },
+    ]);
+    expect(p.free).toEqual([[0, 600]]);
   });
 });

@@ -4,7 +4,7 @@
 // solve does not block the event loop.
 import { koffi } from '@fastpath/native';
 import type { Mip } from './model.ts';
-import type { MipResult, SolveOptions } from './solve-types.ts';
+import { gapOf, type MipResult, type SolveOptions } from './solve-types.ts';
 
 export const CBC_LIBRARY = 'libCbcSolver.so.3';
 
@@ -83,18 +83,27 @@ export function solveCbc(mip: Mip, opts: SolveOptions = {}): Promise<MipResult> 
 async function solveCbcNow(mip: Mip, opts: SolveOptions): Promise<MipResult> {
   const cbc = loadCbc();
   if (!cbc) throw loadError!;
-  const m = cbc.newModel();
   const t0 = performance.now();
+  const m = cbc.newModel();
   try {
     const inf = (a: Float64Array) => a.map((v) => (v === Infinity ? 1e30 : v === -Infinity ? -1e30 : v));
     cbc.loadProblem(m, mip.numCols, mip.numRows, mip.starts, mip.index, mip.value, mip.colLower, inf(mip.colUpper), mip.obj, inf(mip.rowLower), inf(mip.rowUpper));
     for (let i = 0; i < mip.numCols; i++) if (mip.integer[i]) cbc.setInteger(m, i);
     cbc.setObjSense(m, -1); // maximise
-    cbc.setLogLevel(m, 0);
-    cbc.setParameter(m, 'threads', String(opts.threads ?? 1));
-    // CBC counts CPU seconds by default; the limit we promise is wall-clock (an epoch is wall time).
-    cbc.setParameter(m, 'timeMode', 'elapsed');
-    if (opts.timeLimitSec !== undefined) cbc.setMaximumSeconds(m, opts.timeLimitSec);
+    cbc.setLogLevel(m, opts.logLevel ?? 0);
+    // threads=1 makes CBC 2.10 run its search through a worker thread it then waits on; with no
+    // threads parameter it searches in the calling thread (koffi's async worker), which wastes nothing.
+    if ((opts.threads ?? 1) > 1) cbc.setParameter(m, 'threads', String(opts.threads));
+    if (opts.timeLimitSec !== undefined) {
+      // Cbc_setMaximumSeconds only reaches CbcModel's branch and bound; Cbc_solve runs CbcMain1, which
+      // honours the command-line 'sec' for the whole run (preprocessing, root cuts, heuristics too).
+      // 'timeMode elapsed' makes it wall clock (CPU seconds by default), and what we spent building
+      // the model here is taken off the budget.
+      const left = Math.max(0.05, opts.timeLimitSec - (performance.now() - t0) / 1000);
+      cbc.setParameter(m, 'timeMode', 'elapsed');
+      cbc.setParameter(m, 'sec', left.toFixed(3));
+      cbc.setMaximumSeconds(m, left);
+    }
     if (opts.start) {
       const idx = Int32Array.from({ length: mip.numCols }, (_, i) => i);
       cbc.setMIPStartI(m, mip.numCols, idx, Float64Array.from(opts.start));
@@ -115,10 +124,7 @@ async function solveCbcNow(mip: Mip, opts: SolveOptions): Promise<MipResult> {
     const x = Float64Array.from(koffi.decode(ptr, 'double', mip.numCols) as number[]);
     const objective = cbc.getObjValue(m);
     const optimal = cbc.isProvenOptimal(m) === 1;
-    // The bound is reported in the model's sense; for a maximisation it must not be below the objective.
-    let bound = cbc.getBestPossibleObjValue(m);
-    if (optimal || !Number.isFinite(bound) || bound < objective) bound = Math.max(objective, Number.isFinite(bound) ? bound : objective);
-    const gapPct = objective !== 0 ? (100 * Math.abs(bound - objective)) / Math.abs(objective) : bound === 0 ? 0 : Infinity;
+    const { bound, gapPct } = gapOf(objective, optimal ? objective : cbc.getBestPossibleObjValue(m), mip.integralObjective);
     return { solver: 'cbc', status: optimal ? 'optimal' : cbc.isSecondsLimitReached(m) ? 'time-limit' : 'feasible', objective, bound, gapPct, seconds, x };
   } finally {
     cbc.deleteModel(m);

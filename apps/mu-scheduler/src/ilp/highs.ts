@@ -2,7 +2,7 @@
 // thread (the Wasm build has no worker threads), takes the same column-wise model and a MIP start.
 import highsModule, { type Highs } from 'highs';
 import type { Mip } from './model.ts';
-import type { MipResult, SolveOptions } from './solve-types.ts';
+import { gapOf, type MipResult, type SolveOptions } from './solve-types.ts';
 
 // The package is CommonJS (module.exports = loader); NodeNext types see it as a namespace.
 const highsLoader = ((highsModule as any).default ?? highsModule) as () => Promise<Highs>;
@@ -41,16 +41,15 @@ export async function solveHighs(mip: Mip, opts: SolveOptions = {}): Promise<Mip
     }
     const x = Float64Array.from(model.getSolution().colValue);
     const objective = model.getObjectiveValue();
-    let bound = objective;
+    let raw = objective;
     try {
       const b = Number(model.info.get('mip_dual_bound'));
-      if (Number.isFinite(b)) bound = Math.max(b, objective);
+      if (Number.isFinite(b)) raw = b;
     } catch {
       /* a model solved in presolve has no dual bound: it is optimal */
     }
     const optimal = run.modelStatus === S.optimal;
-    if (optimal) bound = objective;
-    const gapPct = objective !== 0 ? (100 * Math.abs(bound - objective)) / Math.abs(objective) : 0;
+    const { bound, gapPct } = gapOf(objective, optimal ? objective : raw, mip.integralObjective);
     return { solver: 'highs', status: optimal ? 'optimal' : run.modelStatus === S.timeLimit ? 'time-limit' : 'feasible', objective, bound, gapPct, seconds, x } as MipResult;
   });
 }

@@ -1,13 +1,18 @@
 // ILP0 and ILP1 of Eq. 4.1 as a generic MIP (column-wise, maximise), shared by the CBC and HiGHS back ends.
-//   w_fn ∈ {0..ub_fn} integer: pods of function f on node n (only where one pod fits: ub_fn > 0)
+//   w_fn ∈ {0..ub_fn} integer: pods of function f on node n — one general-integer variable per
+//        (function, node) pair, only where one pod fits (ub_fn = min(p_f, ⌊free_nj / d_fj⌋) > 0)
 //   capacity:  Σ_f d_fj · w_fn ≤ free_nj          ∀ n, j
 //   pod count: Σ_n w_fn ≤ p_f                      ∀ f
 //   ILP0: max Σ w_fn
 //   ILP1: max Σ_f (1/D_f) · H(w),  H(w) = Σ_{i=1..w} 1/i, D_f = max_j d_fj·p_f / Σ_n c_nj
-// ILP1 is linearised with incremental binaries y_i (reward 1/(D_f·i)) and Σ_i y_i ≤ w; the rewards
-// decrease in i, so an optimum sets y_1..y_w. form 'per-function' applies H to the function's total
-// pods (the text: "decreasing the reward ... as the number of pods increases for that function");
-// 'per-node' applies it to each w_fn, as Eq. 4.1 is printed (Σ_n Σ_f 1/D_f Σ_{i≤w_fn} 1/i).
+// ILP1, form 'per-function' (default; the text: "decreasing the reward ... as the number of pods
+// increases for that function"): H is concave, so it is modelled without any per-pod binaries by a
+// continuous z_f ≤ H(e+k) − H(e) + (W_f − k)/(e+k+1) for k = 0..p_f−1 (its secants through consecutive
+// integers; e = pods already running), with W_f = Σ_n w_fn. At integer W_f the tightest secant is
+// exactly H, so the model is exact, and its LP relaxation is the concave envelope (the same bound as
+// incremental binaries, with 2,600 fewer integer columns at 300 × 40).
+// Form 'per-node' applies H to each w_fn, as Eq. 4.1 is printed (Σ_n Σ_f 1/D_f Σ_{i≤w_fn} 1/i),
+// linearised with incremental binaries y_i (reward 1/(D_f·i), Σ_i y_i ≤ w_fn).
 import { emptyPlacement, freeOf, totalCapacity, validateInput, type Placement, type PlacementInput } from '../core/model.ts';
 
 export type IlpModel = 'ilp0' | 'ilp1';
@@ -26,6 +31,8 @@ export interface Mip {
   rowLower: Float64Array;
   rowUpper: Float64Array;
   integer: Uint8Array;
+  /** Every objective coefficient is an integer on an integer column (ILP0): a bound can be rounded down. */
+  integralObjective: boolean;
 }
 
 export interface BuiltIlp {
@@ -91,6 +98,7 @@ export function buildIlp(input: PlacementInput, model: IlpModel, form: Ilp1Form 
     }),
   );
   const yCols: { f: number; n: number; first: number; count: number }[] = [];
+  const zCols: { f: number; col: number }[] = [];
   for (let f = 0; f < F; f++) {
     const fn = input.functions[f];
     for (let n = 0; n < N; n++) {
@@ -102,26 +110,47 @@ export function buildIlp(input: PlacementInput, model: IlpModel, form: Ilp1Form 
       cols.push({ lb: 0, ub: ub[f][n], obj: model === 'ilp0' ? 1 : 0, int: true, entries });
     }
   }
-  if (model === 'ilp1') {
-    const existing = (f: number) => input.functions[f].existing ?? 0;
-    const addY = (f: number, n: number, count: number, rewardFrom: number) => {
-      // Link row: Σ_i y_i − Σ w ≤ 0.
-      const link = rowLo.length;
-      rowLo.push(-Infinity);
-      rowHi.push(0);
-      const first = cols.length;
-      for (let i = 1; i <= count; i++) cols.push({ lb: 0, ub: 1, obj: weightOf(f) / (rewardFrom + i), int: true, entries: [[link, 1]] });
-      yCols.push({ f, n, first, count });
-      const ws = n < 0 ? [...wCol[f]].filter((c) => c >= 0) : [wCol[f][n]];
-      for (const c of ws) cols[c].entries.push([link, -1]);
-    };
+  const existing = (f: number) => input.functions[f].existing ?? 0;
+  if (model === 'ilp1' && form === 'per-node') {
     for (let f = 0; f < F; f++) {
-      if (form === 'per-function') {
-        const maxPods = Math.min(input.functions[f].pods, ub[f].reduce((s, u) => s + u, 0));
-        if (maxPods > 0) addY(f, -1, maxPods, existing(f));
-      } else {
-        for (let n = 0; n < N; n++) if (ub[f][n] > 0) addY(f, n, ub[f][n], 0);
+      for (let n = 0; n < N; n++) {
+        if (ub[f][n] === 0) continue;
+        // Link row: Σ_i y_i − w_fn ≤ 0.
+        const link = rowLo.length;
+        rowLo.push(-Infinity);
+        rowHi.push(0);
+        const first = cols.length;
+        for (let i = 1; i <= ub[f][n]; i++) cols.push({ lb: 0, ub: 1, obj: weightOf(f) / i, int: true, entries: [[link, 1]] });
+        yCols.push({ f, n, first, count: ub[f][n] });
+        cols[wCol[f][n]].entries.push([link, -1]);
       }
+    }
+  } else if (model === 'ilp1') {
+    for (let f = 0; f < F; f++) {
+      const maxPods = Math.min(input.functions[f].pods, ub[f].reduce((s, u) => s + u, 0));
+      if (maxPods === 0) continue;
+      const e = existing(f);
+      // W_f = Σ_n w_fn (equality row), then one secant row per k: z_f − W_f/(e+k+1) ≤ H(e+k) − H(e) − k/(e+k+1).
+      const sumRow = rowLo.length;
+      rowLo.push(0);
+      rowHi.push(0);
+      for (const c of wCol[f]) if (c >= 0) cols[c].entries.push([sumRow, 1]);
+      const W = cols.length;
+      cols.push({ lb: 0, ub: maxPods, obj: 0, int: false, entries: [[sumRow, -1]] });
+      const z = cols.length;
+      cols.push({ lb: 0, ub: Infinity, obj: weightOf(f), int: false, entries: [] });
+      let h = 0; // H(e+k) − H(e)
+      for (let k = 0; k < maxPods; k++) {
+        const slope = 1 / (e + k + 1);
+        const r = rowLo.length;
+        rowLo.push(-Infinity);
+        rowHi.push(h - k * slope);
+        cols[z].entries.push([r, 1]);
+        cols[W].entries.push([r, -slope]);
+        h += slope;
+      }
+      zCols.push({ f, col: z });
+      // W_f's column index is z − 1 (used by startFrom).
     }
   }
 
@@ -155,14 +184,19 @@ export function buildIlp(input: PlacementInput, model: IlpModel, form: Ilp1Form 
     rowLower: Float64Array.from(rowLo),
     rowUpper: Float64Array.from(rowHi),
     integer: Uint8Array.from(cols, (c) => (c.int ? 1 : 0)),
+    integralObjective: cols.every((c) => c.obj === 0 || (c.int && Number.isInteger(c.obj))),
   };
 
   const startFrom = (p: Placement): Float64Array => {
     const x = new Float64Array(numCols);
     for (let f = 0; f < F; f++) for (let n = 0; n < N; n++) if (wCol[f][n] >= 0) x[wCol[f][n]] = p.w[f][n];
-    for (const y of yCols) {
-      const have = y.n < 0 ? p.placed[y.f] : p.w[y.f][y.n];
-      for (let i = 0; i < y.count; i++) x[y.first + i] = i < have ? 1 : 0;
+    for (const y of yCols) for (let i = 0; i < y.count; i++) x[y.first + i] = i < p.w[y.f][y.n] ? 1 : 0;
+    for (const { f, col } of zCols) {
+      const e = existing(f);
+      let h = 0;
+      for (let i = 1; i <= p.placed[f]; i++) h += 1 / (e + i);
+      x[col - 1] = p.placed[f];
+      x[col] = h;
     }
     return x;
   };

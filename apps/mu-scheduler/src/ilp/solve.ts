@@ -4,6 +4,7 @@ import { place, type Heuristic } from '../core/algorithms.ts';
 import type { Placement, PlacementInput } from '../core/model.ts';
 import { cbcLoadError, solveCbc } from './cbc.ts';
 import { solveHighs } from './highs.ts';
+import { smallestFirstPlacement } from './greedy-start.ts';
 import { buildIlp, type Ilp1Form, type IlpModel } from './model.ts';
 import type { MipResult } from './solve-types.ts';
 
@@ -12,10 +13,15 @@ export type SolverChoice = 'auto' | 'cbc' | 'highs';
 export interface IlpOptions {
   solver?: SolverChoice;
   timeLimitSec?: number;
-  /** Heuristic whose placement is the MIP start (default alignment); 'none' for no start. */
-  start?: Heuristic | 'none';
+  /**
+   * MIP start: 'best' (default) = whichever of the three DRF placements and the smallest-first
+   * packing scores highest under the model; a heuristic's name for that one; 'none' for no start.
+   */
+  start?: Heuristic | 'best' | 'none';
   seed?: number;
   ilp1Form?: Ilp1Form;
+  /** Solver log level (0 = silent). */
+  logLevel?: number;
 }
 
 export interface IlpSolution {
@@ -23,6 +29,8 @@ export interface IlpSolution {
   result: MipResult;
   /** Objective of the MIP start under the same model (NaN without a start). */
   startObjective: number;
+  /** Which placement was the MIP start. */
+  startFrom?: string;
 }
 
 export function resolveSolver(choice: SolverChoice = 'auto'): 'cbc' | 'highs' {
@@ -37,13 +45,24 @@ export async function solveIlp(input: PlacementInput, model: IlpModel, opts: Ilp
   const solver = resolveSolver(opts.solver);
   let start: Float64Array | undefined;
   let startObjective = NaN;
+  let startFrom: string | undefined;
   if (opts.start !== 'none') {
-    const p = place(opts.start ?? 'alignment', input, opts.seed ?? 1);
-    start = built.startFrom(p);
-    startObjective = built.objectiveOf(p);
+    const seed = opts.seed ?? 1;
+    const candidates: Placement[] =
+      opts.start === undefined || opts.start === 'best'
+        ? [...(['alignment', 'worstfit', 'bestfit'] as const).map((h) => place(h, input, seed)), smallestFirstPlacement(input)]
+        : [place(opts.start, input, seed)];
+    for (const p of candidates) {
+      const obj = built.objectiveOf(p);
+      if (!(obj <= startObjective)) {
+        startObjective = obj;
+        startFrom = p.algorithm;
+        start = built.startFrom(p);
+      }
+    }
   }
-  const so = { timeLimitSec: opts.timeLimitSec ?? 2, start };
+  const so = { timeLimitSec: opts.timeLimitSec ?? 2, start, logLevel: opts.logLevel };
   const result = solver === 'cbc' ? await solveCbc(built.mip, so) : await solveHighs(built.mip, so);
   const placement = built.decode(result.x, model);
-  return { placement, result, startObjective };
+  return { placement, result, startObjective, startFrom };
 }
