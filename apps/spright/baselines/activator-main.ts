@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, Agent } from 'node:http';
 import { join } from 'node:path';
 import { workspaceRoot } from '@fastpath/native';
-import { fnEntry, nginxConf, startNginx, waitLine, waitPort } from './launch.ts';
+import { fnEntry, nginxConf, startNginx, waitLine, waitNginx } from './launch.ts';
 
 interface Plan {
   fn: string;
@@ -43,8 +43,9 @@ async function start(x: Instance): Promise<void> {
   x.procs = [fnProc];
   await waitLine(fnProc, `function ${x.fn}#${x.i}`);
   const p = join(env.dir, `sidecar-${x.fn}-${x.i}`);
-  x.procs.push(startNginx(p, nginxConf(p, x.sidecarPort, { fn: [x.httpPort] }, [{ path: '/', upstream: 'fn' }])));
-  await waitPort(x.sidecarPort, `sidecar ${x.fn}`);
+  const sidecar = startNginx(p, nginxConf(p, x.sidecarPort, { fn: [x.httpPort] }, [{ path: '/', upstream: 'fn' }]));
+  x.procs.push(sidecar);
+  await waitNginx(sidecar, p, `sidecar ${x.fn}`);
   x.up = true;
   x.starts++;
   log(`started ${x.fn}#${x.i} in ${Date.now() - t0} ms`);

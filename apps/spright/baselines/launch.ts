@@ -6,7 +6,7 @@
 //                 call each other directly; the head function also serves HTTP for clients.
 // Everything (ports, nginx prefixes, logs) lives under a pid-named temp dir removed by stop().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,15 +33,25 @@ export interface RunningBaseline {
 export const fnEntry = join(import.meta.dirname, 'fn-main.ts');
 const activatorEntry = join(import.meta.dirname, 'activator-main.ts');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
+}
+
+/** n distinct free ports: every probe socket stays open until all are chosen, so the kernel
+ * cannot hand the same port out twice (closing each probe before the next let it, rarely). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise<import('node:net').Server>((resolve, reject) => {
+        const s = createServer();
+        s.on('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve(s));
+      }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 /** nginx config for a broker or sidecar. `routes` maps a location prefix to an upstream list. */
@@ -100,20 +110,26 @@ export function waitLine(child: ChildProcess, what: string, timeoutMs = 30_000):
   });
 }
 
-export async function waitPort(port: number, what: string, timeoutMs = 10_000): Promise<void> {
-  const { connect } = await import('node:net');
+/** Resolves once nginx bound its listening sockets: it writes its pid file only after that
+ * (ngx_init_cycle, then ngx_create_pidfile), and exits instead when a bind fails. A connect()
+ * probe is not enough: when another process holds the port the probe succeeds while nginx is
+ * still retrying its bind — the first request then reaches the wrong server (the flaky 500). */
+export async function waitNginx(proc: ChildProcess, prefix: string, what: string, timeoutMs = 15_000): Promise<void> {
+  const pidFile = join(prefix, 'nginx.pid');
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 30));
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`${what} (nginx) exited: ${tail(join(prefix, 'error.log'))}`);
+    if (existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8').trim()) === proc.pid) return;
+    if (Date.now() > until) throw new Error(`${what} (nginx) not listening within ${timeoutMs} ms: ${tail(join(prefix, 'error.log'))}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-1000);
+  } catch {
+    return '';
   }
 }
 
@@ -157,11 +173,14 @@ export async function startBaseline(spec: ChainSpec, kind: BaselineKind, opts: L
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const brokerPort = await freePort();
+    const nInst = spec.functions.reduce((n, f) => n + f.instances, 0);
+    const ports = await freePorts(2 + nInst * 3);
+    const brokerPort = ports.pop()!;
     const inst: { fn: string; i: number; httpPort: number; grpcPort: number; sidecarPort: number }[] = [];
     for (const f of spec.functions) {
       for (let i = 0; i < f.instances; i++) {
-        inst.push({ fn: f.name, i, httpPort: await freePort(), grpcPort: kind === 'grpc' ? await freePort() : 0, sidecarPort: kind === 'knative' ? await freePort() : 0 });
+        const [httpPort, grpcPort, sidecarPort] = [ports.pop()!, ports.pop()!, ports.pop()!];
+        inst.push({ fn: f.name, i, httpPort, grpcPort: kind === 'grpc' ? grpcPort : 0, sidecarPort: kind === 'knative' ? sidecarPort : 0 });
       }
     }
     const head = spec.routes.default[0];
@@ -171,7 +190,7 @@ export async function startBaseline(spec: ChainSpec, kind: BaselineKind, opts: L
     const s2z = kind === 'knative' ? opts.scaleToZero : undefined;
     let activatorPort = 0;
     if (s2z) {
-      activatorPort = await freePort();
+      activatorPort = ports.pop()!;
       const plan = inst.map((x) => {
         const f = spec.functions.find((s) => s.name === x.fn)!;
         return { fn: x.fn, i: x.i, httpPort: x.httpPort, sidecarPort: x.sidecarPort, fnEnv: { ...f.env, BASELINE_ENV: JSON.stringify({ kind, fn: x.fn, module: f.module, topology, objectSize: spec.pool.objectSize, httpPort: x.httpPort, grpcPort: 0, brokerPort, peers }) } };
@@ -211,10 +230,12 @@ export async function startBaseline(spec: ChainSpec, kind: BaselineKind, opts: L
     await Promise.all(ready);
     let url: string;
     if (kind === 'knative') {
+      const nginxReady: Promise<void>[] = [];
       for (const x of s2z ? [] : inst) {
         const p = join(dir, `sidecar-${x.fn}-${x.i}`);
         const proc = startNginx(p, nginxConf(p, x.sidecarPort, { fn: [x.httpPort] }, [{ path: '/', upstream: 'fn' }]));
         children.push({ proc, comp: { role: 'sidecar', name: `${x.fn}-${x.i}` } });
+        nginxReady.push(waitNginx(proc, p, `sidecar ${x.fn}#${x.i}`));
       }
       const ups: Record<string, number[]> = {};
       // Scale-to-zero: every route goes through the activator, which (re)starts instances.
@@ -225,7 +246,8 @@ export async function startBaseline(spec: ChainSpec, kind: BaselineKind, opts: L
       const bp = join(dir, 'broker');
       const proc = startNginx(bp, nginxConf(bp, brokerPort, ups, locs));
       children.push({ proc, comp: { role: 'broker', name: 'broker' } });
-      await Promise.all([...(s2z ? [] : inst).map((x) => waitPort(x.sidecarPort, `sidecar ${x.fn}`)), waitPort(brokerPort, 'broker')]);
+      nginxReady.push(waitNginx(proc, bp, 'broker'));
+      await Promise.all(nginxReady);
       url = `http://127.0.0.1:${brokerPort}`;
     } else {
       const h = inst.find((x) => x.fn === head)!;

@@ -19,6 +19,8 @@ export interface Chain2Options {
   reps?: number;
   idleS?: number;
   warmupS?: number;
+  /** SPRIGHT gateway in its own netns behind a veth (default: host loopback, like the baselines). */
+  gatewayNetns?: boolean;
 }
 
 export interface PointResult {
@@ -58,7 +60,7 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
   const loadDuring: Record<string, [number, number, number]> = {};
   for (const name of systems) {
     bar.label(`chain2 ${name}: starting`);
-    const sys = await startSystem(name, spec);
+    const sys = await startSystem(name, spec, { hostNetwork: !o.gatewayNetns });
     try {
       // Warm: one short burst so every connection pool and JIT path is hot.
       await runWrk(sys.url, { connections: 8, durationS: warmupS });
@@ -123,6 +125,9 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
       cpu: 'CPU seconds per 1k requests from /proc/<pid>/stat utime+stime of each component tree; the load generator is not counted; kernel work done in softirq context on behalf of other processes may be attributed elsewhere',
       agent: 'SPRIGHT agent runs inside the bench process; its CPU is that process (mostly idle during load)',
       connections: 'keep-alive connections (the C prototype closed every connection)',
+      network: o.gatewayNetns
+        ? 'SPRIGHT gateway in its own netns behind a veth (EPROXY on the host end); the baselines listen on the host loopback'
+        : 'every system listens on the host loopback (SPRIGHT gateway without netns/veth, like the baselines broker/head function): the comparison is of the chains, not of veth',
       noise: 'the machine is shared: see loadBefore/loadDuring; numbers are medians of the reps',
     },
     loadgen: { tool: 'wrk', version: await wrkVersion(), pinnedCpu: LOADGEN_CPU, threads: 1, durationS, reps, warmupS, keepAlive: true, payloadBytes: 1 },

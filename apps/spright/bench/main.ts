@@ -11,12 +11,13 @@ const program = new Command('spright-bench')
   .option('--reps <n>', 'repetitions per point (chain2)', '3')
   .option('--idle <s>', 'idle window in seconds', '')
   .option('--concurrency <list>', 'chain2 concurrency levels', '1,32,128')
-  .action(async (o: { scenario: string; systems?: string; duration: string; reps: string; idle: string; concurrency: string }) => {
+  .option('--gateway-netns', 'chain2: SPRIGHT gateway in its own netns + veth (default: host loopback like the baselines)')
+  .action(async (o: { scenario: string; systems?: string; duration: string; reps: string; idle: string; concurrency: string; gatewayNetns?: boolean }) => {
     const systems = o.systems ? (o.systems.split(',') as SystemName[]) : undefined;
     const t0 = Date.now();
     switch (o.scenario) {
       case 'chain2': {
-        const r = await runChain2({ systems, durationS: Number(o.duration), reps: Number(o.reps), idleS: Number(o.idle || 20), concurrency: o.concurrency.split(',').map(Number) });
+        const r = await runChain2({ systems, durationS: Number(o.duration), reps: Number(o.reps), idleS: Number(o.idle || 20), concurrency: o.concurrency.split(',').map(Number), gatewayNetns: o.gatewayNetns });
         console.log(`wrote ${r.file}`);
         break;
       }

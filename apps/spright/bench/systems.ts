@@ -3,7 +3,7 @@
 // running the same function modules.
 import { mkdirSync, rmSync } from 'node:fs';
 import type { ChainSpec, Transport } from '../src/spec/index.ts';
-import { startBaseline, type BaselineKind } from '../baselines/launch.ts';
+import { freePort, startBaseline, type BaselineKind } from '../baselines/launch.ts';
 
 export type SystemName = 's' | 'd' | 'h' | 'knativeLike' | 'grpc';
 export const ALL_SYSTEMS: SystemName[] = ['s', 'd', 'h', 'knativeLike', 'grpc'];
@@ -15,12 +15,24 @@ export interface RunningSystem {
   components: Record<string, number[]>;
   /** SPRIGHT: per-process data-plane setup (pool attach + transport registration), ms. */
   setupMs?: Record<string, number>;
+  /** SPRIGHT: per-process spawn -> ready, ms (runtime start + module load + data-plane setup). */
+  startMs?: Record<string, number>;
   stop(): Promise<void>;
 }
 
 /** The SPRIGHT agent runs in this process; its CPU is this process's (the bench's own work
  * between runs is small: wrk runs as its own process). */
-export async function startSystem(name: SystemName, spec: ChainSpec, opts: { scaleToZero?: { graceS: number } } = {}): Promise<RunningSystem> {
+export interface StartOptions {
+  scaleToZero?: { graceS: number };
+  /** SPRIGHT: gateway on the host's loopback like the baselines' broker (no netns/veth). */
+  hostNetwork?: boolean;
+  /** SPRIGHT with its gateway in a netns: attach EPROXY to the veth (default true). */
+  eproxy?: boolean;
+  /** SPRIGHT: start the chain's processes all at once (default) or one after the other. */
+  startup?: 'parallel' | 'sequential';
+}
+
+export async function startSystem(name: SystemName, spec: ChainSpec, opts: StartOptions = {}): Promise<RunningSystem> {
   if (name === 'knativeLike' || name === 'grpc') {
     const kind: BaselineKind = name === 'knativeLike' ? 'knative' : 'grpc';
     const b = await startBaseline(spec, kind, { scaleToZero: name === 'knativeLike' ? opts.scaleToZero : undefined });
@@ -33,9 +45,10 @@ export async function startSystem(name: SystemName, spec: ChainSpec, opts: { sca
   mkdirSync(stateDir, { recursive: true });
   process.env.SPRIGHT_STATE_DIR = stateDir;
   const { Agent } = await import('../src/agent/agent.ts');
-  const agent = new Agent({ log: () => {} });
+  const agent = new Agent({ log: () => {}, eproxy: opts.eproxy, startup: opts.startup });
   try {
-    const chain = await agent.deploy({ ...spec, transport: name as Transport }, () => {});
+    const gateway = opts.hostNetwork ? { ...spec.gateway, netns: false, address: '127.0.0.1', port: await freePort() } : spec.gateway;
+    const chain = await agent.deploy({ ...spec, gateway, transport: name as Transport }, () => {});
     const gw = chain.procs.filter((p) => p.spec.fn === 'gateway').map((p) => p.pid!);
     const fns = chain.procs.filter((p) => p.spec.fn !== 'gateway').map((p) => p.pid!);
     await waitHealthy(chain.url);
@@ -44,6 +57,7 @@ export async function startSystem(name: SystemName, spec: ChainSpec, opts: { sca
       url: chain.url,
       components: { gateway: gw, functions: fns, agent: [process.pid] },
       setupMs: Object.fromEntries(chain.procs.map((p) => [`${p.spec.fn}#${p.spec.instance & 0xffff}`, Math.round(p.setupMs * 1000) / 1000])),
+      startMs: Object.fromEntries(chain.procs.map((p) => [`${p.spec.fn}#${p.spec.instance & 0xffff}`, Math.round(((p as { startMs?: number }).startMs ?? NaN) * 1000) / 1000])),
       stop: async () => {
         await agent.close();
         rmSync(stateDir, { recursive: true, force: true });

@@ -19,6 +19,10 @@ export interface AgentOptions {
   /** Exit once the last chain is deleted (the CLI starts the agent on demand). */
   exitWhenIdle?: boolean;
   log?: (m: string) => void;
+  /** How deploy starts a chain's processes (default parallel; sequential is Fig. 5.14's baseline). */
+  startup?: 'parallel' | 'sequential';
+  /** false: never load EPROXY (the Fig. 5.7 "without acceleration" baseline). Default true. */
+  eproxy?: boolean;
 }
 
 export class Agent {
@@ -81,8 +85,9 @@ export class Agent {
     const id = this.#chainId();
     try {
       const proxy = spec.transport === 's' ? await this.proxyManager() : undefined;
+      if (this.opts.eproxy === false) this.#eproxy = undefined;
       if (spec.gateway.netns && this.#eproxy === null) this.#eproxy = GatewayEproxy.load(this.registry, this.log);
-      const chain = await Chain.deploy(spec, id, emit, (m) => this.log(`[${spec.name}] ${m}`), proxy, this.#eproxy ?? undefined, adopt && { server: this.adoption, plan: adopt });
+      const chain = await Chain.deploy(spec, id, emit, (m) => this.log(`[${spec.name}] ${m}`), proxy, this.#eproxy ?? undefined, adopt && { server: this.adoption, plan: adopt }, this.opts.startup);
       this.chains.set(spec.name, chain);
       return chain;
     } catch (err) {

@@ -102,6 +102,7 @@ export class Chain {
     proxy?: ProxyManager,
     eproxy?: GatewayEproxy,
     adopt?: { server: AdoptionServer; plan: AdoptPlan },
+    startup: 'parallel' | 'sequential' = 'parallel',
   ): Promise<Chain> {
     const tag = agentTag();
     const { memory, topology } = ChainMemory.create(spec, regionName(spec.name, tag), (key) => buildTopology(spec, chainId, regionName(spec.name, tag), key));
@@ -153,7 +154,15 @@ export class Chain {
       emit({ event: 'starting', processes: chain.procs.length });
       // All at once: start-up cost is the slowest process, not the sum (dissertation §5.4.3).
       // The first failure aborts the deploy at once; the rest are stopped by the rollback.
-      await new Promise<void>((resolve, reject) => {
+      // 'sequential' (one process after the other) exists to measure exactly that difference.
+      if (startup === 'sequential') {
+        for (const p of chain.procs) {
+          const setupMs = await p.start().catch((err: Error & { stack_?: string }) => {
+            throw new DeployError(err.message, err.stack_);
+          });
+          emit({ event: 'instance-ready', fn: p.spec.fn, instance: p.spec.instance, pid: p.pid ?? 0, setupMs });
+        }
+      } else await new Promise<void>((resolve, reject) => {
         let left = chain.procs.length;
         for (const p of chain.procs) {
           p.start().then(

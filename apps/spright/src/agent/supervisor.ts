@@ -43,6 +43,8 @@ export class Supervised extends EventEmitter<{ ready: [number]; died: [number | 
   restartsInARow = 0;
   setupMs = 0;
   readyAt = 0;
+  /** Milliseconds from spawn to 'ready' of the last start (process + runtime + data plane). */
+  startMs = 0;
   #stopping = false;
 
   constructor(readonly spec: ProcessSpec) {
@@ -58,8 +60,11 @@ export class Supervised extends EventEmitter<{ ready: [number]; died: [number | 
     this.#stopping = false;
     this.state = 'starting';
     const fd = openSync(this.spec.logFile, 'a');
-    const node = [process.execPath, '--import', 'tsx', this.spec.entry];
+    // SPRIGHT_NODE_ARGS: extra node flags for every chain process (profiling: --cpu-prof ...).
+    const extra = (process.env.SPRIGHT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const node = [process.execPath, ...extra, '--import', 'tsx', this.spec.entry];
     const [cmd, ...args] = this.spec.netns ? ['ip', 'netns', 'exec', this.spec.netns, ...node] : node;
+    const spawnedAt = performance.now();
     const child = spawn(cmd, args, {
       cwd: workspaceRoot,
       env: { ...process.env, ...this.spec.env },
@@ -85,6 +90,7 @@ export class Supervised extends EventEmitter<{ ready: [number]; died: [number | 
           this.state = 'ready';
           this.setupMs = m.setupMs;
           this.readyAt = Date.now();
+          this.startMs = performance.now() - spawnedAt;
           this.emit('ready', m.setupMs);
           resolve(m.setupMs);
         } else if (m.t === 'load-error') {

@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   const healthy = () => topology.functions.every((f) => f.instances.some((i) => !down.has(i.id)));
   const apps = [buildGateway({ chain: topology.chain, ingress, healthy })];
   if (gw.http2Port) apps.push(buildGateway({ chain: topology.chain, ingress, healthy, http2: true }));
-  await apps[0].listen({ host: gw.address, port: gw.port });
-  if (apps[1]) await apps[1].listen({ host: gw.address, port: gw.http2Port });
+  await apps[0].listen(gw.address, gw.port);
+  if (apps[1] && gw.http2Port) await apps[1].listen(gw.address, gw.http2Port);
 
   const stop = async () => {
     await Promise.all(apps.map((a) => a.close()));
