@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { SproxyManager } from '../src/index.ts';
 import { PINGPONG, child, exited, nodePeer } from './procs.ts';
 
@@ -56,4 +57,28 @@ export async function rttRun(kind: Transport, impl: Impl, iters: number, m: Spro
 /** The C tool over a pipe pair: the cheapest wake-up between two processes on this machine. */
 export function pipeFloor(iters: number): RttResult {
   return JSON.parse(execFileSync(PINGPONG, ['pair', 'pipe', String(iters), '2000'], { encoding: 'utf8', timeout: 120_000 })) as RttResult;
+}
+
+/**
+ * What the SK_MSG program itself costs per verdict (kernel.bpf_stats_enabled: run time and run
+ * count of sproxy_msg) during one C ping-pong over SPROXY; the sysctl is restored afterwards.
+ */
+export async function sproxyVerdictCost(m: SproxyManager, iters: number, dir: string): Promise<{ nsPerVerdict: number; verdicts: number }> {
+  const sysctl = '/proc/sys/kernel/bpf_stats_enabled';
+  const before = readFileSync(sysctl, 'utf8').trim();
+  const id = m.object.program('sproxy_msg').id;
+  const stats = () => {
+    const p = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show', 'id', String(id)], { encoding: 'utf8' }));
+    return { ns: Number(p.run_time_ns ?? 0), cnt: Number(p.run_cnt ?? 0) };
+  };
+  writeFileSync(sysctl, '1');
+  try {
+    const s0 = stats();
+    await rttRun('sproxy', 'c', iters, m, dir);
+    const s1 = stats();
+    const verdicts = s1.cnt - s0.cnt;
+    return { nsPerVerdict: verdicts > 0 ? Number(((s1.ns - s0.ns) / verdicts).toFixed(1)) : 0, verdicts };
+  } finally {
+    writeFileSync(sysctl, before);
+  }
 }

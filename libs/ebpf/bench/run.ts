@@ -11,7 +11,7 @@ import { printTable, progress, ratio, summarize, writeResult } from '@fastpath/b
 import { CreditTransport, DescFlag, SproxyManager } from '../src/index.ts';
 import { VARIANTS, eproxyLab, installRules, measure, type Sample, type Variant } from './eproxy.ts';
 import { killChildren, nodePeer } from './procs.ts';
-import { pipeFloor, rttRun, type Impl, type RttResult, type Transport } from './rtt.ts';
+import { pipeFloor, rttRun, sproxyVerdictCost, type Impl, type RttResult, type Transport } from './rtt.ts';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const ROUNDS = num('EBPF_BENCH_ROUNDS', 3);
@@ -34,7 +34,7 @@ if (process.getuid?.() !== 0) {
 
 const TRANSPORTS: Transport[] = ['sproxy', 'tcp', 'unix'];
 const IMPLS: Impl[] = ['node', 'nodeStream', 'c'];
-const bar = progress('ebpf bench', ROUNDS * (TRANSPORTS.length * IMPLS.length + 3) + EPROXY_ROUNDS * RULES.length * 3);
+const bar = progress('ebpf bench', ROUNDS * (TRANSPORTS.length * IMPLS.length + 3) + 1 + EPROXY_ROUNDS * RULES.length * 3);
 const median = (xs: number[]) => summarize(xs).p50;
 const r2 = (x: number) => Number(x.toFixed(2));
 
@@ -44,6 +44,7 @@ async function rttBench() {
   const dir = mkdtempSync(join(tmpdir(), 'fp-ebpf-bench-'));
   const runs: Record<string, RttResult[]> = {};
   const pipe: RttResult[] = [];
+  let cost: Awaited<ReturnType<typeof sproxyVerdictCost>>;
   try {
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of TRANSPORTS) {
@@ -55,6 +56,9 @@ async function rttBench() {
       }
       pipe.push(pipeFloor(RTT_ITERS));
     }
+    bar.label('SK_MSG program cost');
+    cost = await sproxyVerdictCost(m, RTT_ITERS, dir);
+    bar.tick();
   } finally {
     await m.close();
     rmSync(dir, { recursive: true, force: true });
@@ -62,7 +66,7 @@ async function rttBench() {
   // Per cell: the median over rounds of each round's p50/p99.
   const cell = (k: string) => ({ p50us: r2(median(runs[k].map((x) => x.p50us))), p99us: r2(median(runs[k].map((x) => x.p99us))), n: RTT_ITERS * ROUNDS });
   const out = Object.fromEntries(TRANSPORTS.map((t) => [t, Object.fromEntries(IMPLS.map((i) => [i, cell(`${t}.${i}`)]))])) as Record<Transport, Record<Impl, ReturnType<typeof cell>>>;
-  return { ...out, pipeC: { p50us: r2(median(pipe.map((x) => x.p50us))), p99us: r2(median(pipe.map((x) => x.p99us))), n: RTT_ITERS * ROUNDS } };
+  return { ...out, cost, pipeC: { p50us: r2(median(pipe.map((x) => x.p50us))), p99us: r2(median(pipe.map((x) => x.p99us))), n: RTT_ITERS * ROUNDS } };
 }
 
 async function onewayBench() {
@@ -149,6 +153,7 @@ try {
       rtt: { ...rtt.sproxy.node, impl: 'Node, DescriptorIo (static read buffer, direct write)' },
       rttNodeStream: rtt.sproxy.nodeStream,
       rttC: rtt.sproxy.c,
+      program: { nsPerVerdict: rtt.cost.nsPerVerdict, verdicts: rtt.cost.verdicts, how: 'kernel.bpf_stats_enabled run_time_ns / run_cnt of sproxy_msg during a C ping-pong' },
       oneway: { singlePerSec: Math.round(oneway.single), batchPerSec: Math.round(oneway.batched), batchSize: 256, descriptors: ONEWAY_N, window: 4096 },
     },
     tcp: { rtt: rtt.tcp.node, rttNodeStream: rtt.tcp.nodeStream, rttC: rtt.tcp.c },
@@ -194,6 +199,7 @@ try {
     row('Unix socket, C', rtt.unix.c, rtt.tcp.c.p50us),
     row('pipe, C (wake-up floor)', rtt.pipeC, rtt.tcp.c.p50us),
   ], 'Descriptor round trip between two processes (one 16-byte descriptor in flight)');
+  console.log(`SK_MSG program (sproxy_msg): ${rtt.cost.nsPerVerdict} ns per verdict over ${rtt.cost.verdicts} verdicts`);
   printTable([
     { sends: 'single (1 per write)', 'descriptors/s (median)': data.sproxy.oneway.singlePerSec },
     { sends: 'batched (256 per write)', 'descriptors/s (median)': data.sproxy.oneway.batchPerSec },
