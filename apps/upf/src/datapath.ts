@@ -1,11 +1,17 @@
 // koffi binding of native/upf-dp: every exported C function has a typed wrapper here.
-import { koffi, loadLibrary } from '@fastpath/native';
+import { join } from 'node:path';
+import { koffi, loadLibrary, workspaceRoot } from '@fastpath/native';
 import { encodeRules, type PdrRule } from '@fastpath/pdrcls';
 
-const ABI = 1;
+const ABI = 2;
 export const Iface = { Access: 0, Core: 1 } as const;
 export const Action = { DROP: 0x01, FORW: 0x02, BUFF: 0x04, NOCP: 0x08 } as const;
 export const EventType = { DlData: 1, Usage: 2 } as const;
+/** N3 receive I/O as configured (`xdp` lets the kernel pick native, else generic) and as running. */
+export type XdpMode = 'xdp' | 'xdp-native' | 'xdp-generic';
+export type IoMode = 'socket' | 'xdp-native' | 'xdp-generic';
+const IO_MODES: Record<XdpMode, number> = { xdp: 1, 'xdp-native': 2, 'xdp-generic': 3 };
+
 export const DROP_REASONS = ['malformed', 'not-gpdu', 'no-session', 'no-pdr', 'far-drop', 'gate-closed', 'mbr', 'buffer-full', 'no-route', 'tx-error', 'quota'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -90,6 +96,8 @@ function bind() {
     destroy: lib.func('void upf_dp_destroy(upf_dp *dp)'),
     open: lib.func('int upf_dp_open(upf_dp *dp, const char *netns, const char *n3, uint16_t port, const char *n6)'),
     n3Port: lib.func('int upf_dp_n3_port(upf_dp *dp)'),
+    openXsk: lib.func('int upf_dp_open_xsk(upf_dp *dp, const char *netns, const char *ifname, const char *obj, int mode)'),
+    ioMode: lib.func('int upf_dp_io_mode(upf_dp *dp)'),
     start: lib.func('int upf_dp_start(upf_dp *dp)'),
     stop: lib.func('int upf_dp_stop(upf_dp *dp)'),
     sessionAdd: lib.func('int upf_dp_session_add(upf_dp *dp, uint64_t seid, uint32_t teid, uint32_t ue)'),
@@ -194,6 +202,20 @@ export class Datapath {
   }
   n3Port(): number {
     return check(native().n3Port(this.h) as number, 'n3Port');
+  }
+  /**
+   * After open(): receive N3 through AF_XDP on `ifname` (the XDP program bpf/upf_xsk.bpf.c
+   * steers IPv4/UDP to the N3 port into it). mode 'xdp' = native if the driver has it, else generic.
+   */
+  openXsk(o: { netns?: string; ifname: string; mode?: XdpMode; bpfObject?: string }): void {
+    const ns = o.netns && !o.netns.includes('/') ? `/var/run/netns/${o.netns}` : (o.netns ?? '');
+    const obj = o.bpfObject ?? join(workspaceRoot, 'dist/bpf/upf_xsk.bpf.o');
+    check(native().openXsk(this.h, ns, o.ifname, obj, IO_MODES[o.mode ?? 'xdp']) as number, 'openXsk', this.h);
+  }
+  /** How N3 is received: 'socket' (recvmmsg), 'xdp-native' or 'xdp-generic' (AF_XDP). */
+  ioMode(): IoMode {
+    const m = check(native().ioMode(this.h) as number, 'ioMode');
+    return (['socket', 'xdp', 'xdp-native', 'xdp-generic'] as const)[m] as IoMode;
   }
   start(): void {
     check(native().start(this.h) as number, 'start', this.h);

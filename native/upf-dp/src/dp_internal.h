@@ -86,6 +86,7 @@ struct upf_dp {
 	struct upf_dp_stats st;
 
 	int n3_fd, n6_rx_fd, n6_tx_fd, n6_ifindex;
+	struct dp_xsk *xsk; /* AF_XDP N3 receive (xsk.c), NULL = recvmmsg */
 	uint16_t n3_port;
 	pthread_t thread;
 	atomic_int running;
@@ -124,5 +125,14 @@ int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_
 
 /* io.c */
 void dp_emit(struct upf_dp *dp, enum out_mode mode, struct txd *tx, int n);
+/* Switches the calling thread into netns (NULL/"" = stay; *self = -1 then) and back. */
+int dp_netns_enter(struct upf_dp *dp, const char *netns, int *self);
+int dp_netns_leave(struct upf_dp *dp, int self);
+
+/* xsk.c */
+void dp_xsk_close(struct upf_dp *dp);
+int dp_xsk_fd(const struct upf_dp *dp);
+int dp_xsk_rx(struct upf_dp *dp, struct pkt *pk, uint64_t *addrs, int max);
+void dp_xsk_done(struct upf_dp *dp, const uint64_t *addrs, int n);
 
 #endif

@@ -72,6 +72,7 @@ void upf_dp_destroy(struct upf_dp *dp)
 	if (!dp)
 		return;
 	upf_dp_stop(dp);
+	dp_xsk_close(dp);
 	if (dp->n3_fd >= 0)
 		close(dp->n3_fd);
 	if (dp->n6_rx_fd >= 0)
@@ -131,29 +132,47 @@ static int open_sockets(struct upf_dp *dp, const char *n3_addr, uint16_t n3_port
 	return 0;
 }
 
+int dp_netns_enter(struct upf_dp *dp, const char *netns, int *self)
+{
+	*self = -1;
+	if (!netns || !*netns)
+		return 0;
+	*self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int target = open(netns, O_RDONLY | O_CLOEXEC);
+	int rc = 0;
+	if (*self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0) {
+		rc = sys_fail(dp, "enter netns");
+		if (*self >= 0)
+			close(*self);
+		*self = -1;
+	}
+	if (target >= 0)
+		close(target);
+	return rc;
+}
+
+int dp_netns_leave(struct upf_dp *dp, int self)
+{
+	if (self < 0)
+		return 0;
+	int rc = setns(self, CLONE_NEWNET) < 0 ? sys_fail(dp, "return from netns") : 0;
+	close(self);
+	return rc;
+}
+
 int upf_dp_open(struct upf_dp *dp, const char *netns, const char *n3_addr, uint16_t n3_port, const char *n6_ifname)
 {
 	if (!dp || !n3_addr || !n6_ifname)
 		return UPF_EINVAL;
 	if (atomic_load(&dp->running) || dp->n3_fd >= 0)
 		return UPF_EBUSY;
-	int self = -1, target = -1, rc;
-	if (netns && *netns) {
-		self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		target = open(netns, O_RDONLY | O_CLOEXEC);
-		if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0) {
-			rc = sys_fail(dp, "enter netns");
-			goto out;
-		}
+	int self, rc = dp_netns_enter(dp, netns, &self);
+	if (rc == 0) {
+		rc = open_sockets(dp, n3_addr, n3_port, n6_ifname);
+		int back = dp_netns_leave(dp, self);
+		if (rc == 0)
+			rc = back;
 	}
-	rc = open_sockets(dp, n3_addr, n3_port, n6_ifname);
-	if (self >= 0 && setns(self, CLONE_NEWNET) < 0)
-		rc = sys_fail(dp, "return from netns");
-out:
-	if (self >= 0)
-		close(self);
-	if (target >= 0)
-		close(target);
 	if (rc < 0) {
 		int fds[3] = { dp->n3_fd, dp->n6_rx_fd, dp->n6_tx_fd };
 		for (int i = 0; i < 3; i++)
@@ -293,6 +312,7 @@ static void *dp_thread(void *arg)
 	struct sockaddr_ll llfrom[UPF_DP_BATCH];
 	struct pkt pk[UPF_DP_BATCH];
 	struct txd tx[UPF_DP_BATCH];
+	uint64_t xaddr[UPF_DP_BATCH];
 	int idle = 0;
 	uint64_t next_tick = 0;
 
@@ -314,6 +334,18 @@ static void *dp_thread(void *arg)
 					.msg_name = s == 0 ? (void *)&from[i] : (void *)&llfrom[i],
 					.msg_namelen = s == 0 ? sizeof(from[i]) : sizeof(llfrom[i]) };
 			}
+			if (s == 0 && dp->xsk) {
+				/* AF_XDP: frames stay in the UMEM until the batch has been sent */
+				int n = dp_xsk_rx(dp, pk, xaddr, UPF_DP_BATCH);
+				if (n <= 0)
+					continue;
+				int ntx = dp_process(dp, reader, UPF_IF_ACCESS, pk, (size_t)n, tx);
+				if (ntx > 0)
+					dp_emit(dp, OUT_SOCKETS, tx, ntx);
+				dp_xsk_done(dp, xaddr, n);
+				got += n;
+				continue;
+			}
 			int n = recvmmsg(s == 0 ? dp->n3_fd : dp->n6_rx_fd, mm, UPF_DP_BATCH, MSG_DONTWAIT, NULL);
 			if (n <= 0)
 				continue;
@@ -334,8 +366,9 @@ static void *dp_thread(void *arg)
 		if (got) {
 			idle = 0;
 		} else if (++idle > 4) {
-			struct pollfd pf[2] = { { .fd = dp->n3_fd, .events = POLLIN }, { .fd = dp->n6_rx_fd, .events = POLLIN } };
-			poll(pf, 2, 1);
+			struct pollfd pf[3] = { { .fd = dp->n3_fd, .events = POLLIN }, { .fd = dp->n6_rx_fd, .events = POLLIN },
+						{ .fd = dp_xsk_fd(dp), .events = POLLIN } };
+			poll(pf, dp->xsk ? 3 : 2, 1);
 		}
 	}
 	pdrsess_reader_unregister(dp->sess, reader);

@@ -22,7 +22,7 @@
 
 #include "pdrcls.h"
 
-#define UPF_DP_ABI_VERSION 1
+#define UPF_DP_ABI_VERSION 2
 #define UPF_DP_BATCH 64
 #define UPF_DP_MAX_PKT 2048
 
@@ -155,6 +155,19 @@ void upf_dp_destroy(struct upf_dp *dp);
  * /var/run/netns/x; NULL or "" = the caller's). Only the calling thread switches, and back. */
 int upf_dp_open(struct upf_dp *dp, const char *netns, const char *n3_addr, uint16_t n3_port,
 		const char *n6_ifname);
+/* N3 receive I/O (upf_dp_io_mode). */
+#define UPF_IO_SOCKET 0      /* recvmmsg on the N3 UDP socket (the fallback) */
+#define UPF_IO_XDP 1         /* request: AF_XDP, native XDP if the driver has it, else generic */
+#define UPF_IO_XDP_NATIVE 2  /* AF_XDP with the program in the driver (veth: native XDP, copy mode) */
+#define UPF_IO_XDP_GENERIC 3 /* AF_XDP with generic (skb) XDP */
+
+/* After upf_dp_open(): receive N3 through an AF_XDP socket on n3_ifname (queue 0). bpf_obj is
+ * dist/bpf/upf_xsk.bpf.o; it is attached with a BPF link (detached on destroy or process
+ * exit) and steers only IPv4/UDP to the N3 port; the rest goes to the kernel as before.
+ * mode: UPF_IO_XDP, UPF_IO_XDP_NATIVE or UPF_IO_XDP_GENERIC. Sending stays on the sockets. */
+int upf_dp_open_xsk(struct upf_dp *dp, const char *netns, const char *n3_ifname, const char *bpf_obj, int mode);
+/* UPF_IO_SOCKET, UPF_IO_XDP_NATIVE or UPF_IO_XDP_GENERIC; UPF_ENOENT before upf_dp_open(). */
+int upf_dp_io_mode(const struct upf_dp *dp);
 /* The N3 port actually bound (useful with port 0). */
 int upf_dp_n3_port(const struct upf_dp *dp);
 int upf_dp_start(struct upf_dp *dp);

@@ -1,0 +1,63 @@
+// AF_XDP N3 receive through a real veth in network namespaces: GTP-U from the generator is
+// steered by the XDP program into the AF_XDP socket and forwarded to N6; ping (ICMP/ARP) still
+// reaches the kernel; the program is gone after destroy. Needs root (netns, XDP).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeDir, workspaceRoot } from '@fastpath/native';
+import { anyRule, Dim, Kind } from '@fastpath/pdrcls';
+import { ipv4ToInt } from '@fastpath/pfcp';
+import { Action, cookie, Datapath, Iface, UpfDpError } from '../src/datapath.ts';
+import { benchTopology, type BenchTopology } from '../bench/netns.ts';
+
+const GEN = join(nativeDir(), 'upf-dp-gen');
+const OBJ = join(workspaceRoot, 'dist/bpf/upf_xsk.bpf.o');
+const root = process.getuid?.() === 0;
+const missing = !root ? 'needs root' : !existsSync(GEN) ? `${GEN} missing (nx run native-upf-dp:build)` : !existsSync(OBJ) ? `${OBJ} missing (nx run bpf:build)` : '';
+const UE = ipv4ToInt('10.64.0.1');
+const TEID = 0x10000;
+
+describe.skipIf(missing !== '')(`AF_XDP N3 receive ${missing}`, () => {
+  let t: BenchTopology;
+  beforeAll(() => {
+    t = benchTopology('10.64.0.0/24');
+  });
+  afterAll(() => t?.destroy());
+
+  const xdpOn = () => execFileSync('ip', ['-n', t.upf, 'link', 'show', 'dev', t.n3], { encoding: 'utf8' }).includes('xdp');
+
+  it('forwards GTP-U received by AF_XDP to N6; other traffic still reaches the kernel; detached on destroy', () => {
+    const dp = Datapath.create({ kind: Kind.PS, expectedSessions: 4, maxSlots: 16, bufferPool: 0, defaultBuffer: 4 });
+    try {
+      expect(() => dp.openXsk({ netns: t.upf, ifname: t.n3 })).toThrow(UpfDpError); // open() first
+      dp.sessionAdd(1n, TEID, UE);
+      const far = dp.farSet(-1, { seid: 1n, farId: 1, action: Action.FORW, dstIface: Iface.Core });
+      const r = anyRule(1 << 8, 1, cookie(far, -1, -1, true));
+      r.lo[Dim.TEID] = r.hi[Dim.TEID] = TEID;
+      dp.rulesApply(1n, [r]);
+      dp.open({ netns: t.upf, n3Addr: '192.168.3.1', n3Port: 2152, n6Ifname: t.n6 });
+      expect(dp.ioMode()).toBe('socket');
+      expect(() => dp.openXsk({ netns: t.upf, ifname: t.n3, bpfObject: '/nonexistent.o' })).toThrow(/XDP object/);
+      expect(dp.ioMode()).toBe('socket'); // a failed attempt leaves the socket path in place
+      dp.openXsk({ netns: t.upf, ifname: t.n3 });
+      expect(dp.ioMode()).toBe('xdp-native'); // veth has native XDP
+      expect(xdpOn()).toBe(true);
+      dp.start();
+      const out = execFileSync('ip', ['netns', 'exec', t.gnb, GEN, 'gtpu', '192.168.3.1', '2152', '1', String(TEID), '10.64.0.1', '192.168.6.2', '0.3'], { encoding: 'utf8' });
+      const sent = Number(/sent (\d+)/.exec(out)![1]);
+      expect(sent).toBeGreaterThan(0);
+      execFileSync('ip', ['netns', 'exec', t.gnb, 'ping', '-c', '1', '-W', '5', '192.168.3.1']); // ICMP + ARP pass to the stack
+      const deadline = Date.now() + 10_000;
+      while (dp.stats().rxN3 < sent && Date.now() < deadline) execFileSync('sleep', ['0.05']);
+      const s = dp.stats();
+      expect(s.rxN3).toBeGreaterThan(0);
+      expect(s.txN6 + s.drops['tx-error']).toBe(s.rxN3); // every packet received was classified and sent on
+      expect(s.drops.malformed).toBe(0);
+      dp.stop();
+    } finally {
+      dp.destroy();
+    }
+    expect(xdpOn()).toBe(false);
+  });
+});
