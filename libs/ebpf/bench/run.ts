@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { printTable, progress, ratio, summarize, writeResult } from '@fastpath/bench';
+import { printTable, progress, ratio, resultsDir, summarize, writeResult } from '@fastpath/bench';
+import { barChart, writeSvg } from '@fastpath/plot';
 import { CreditTransport, DescFlag, SproxyManager } from '../src/index.ts';
 import { VARIANTS, eproxyLab, installRules, measure, type Sample, type Variant } from './eproxy.ts';
 import { killChildren, nodePeer } from './procs.ts';
@@ -141,6 +142,23 @@ async function eproxyBench() {
   return RULES.map((n) => ({ rules: n, off: cell(`${n}.off`), tc: cell(`${n}.tc`), xdpTc: cell(`${n}.xdpTc`) }));
 }
 
+/** SVGs next to bench.json: round trips by transport and implementation, EPROXY by rule count. */
+function plots(rtt: Awaited<ReturnType<typeof rttBench>>, ep: Awaited<ReturnType<typeof eproxyBench>>): string[] {
+  const dir = join(resultsDir(), 'ebpf');
+  return [
+    writeSvg(join(dir, 'rtt.svg'), barChart({
+      title: 'Descriptor round trip p50 between two processes', yLabel: 'µs', categories: ['SPROXY', 'TCP loopback', 'Unix socket'],
+      series: ([['Node, DescriptorIo', 'node'], ['Node, net.Socket streams', 'nodeStream'], ['C (kernel floor)', 'c']] as const).map(([name, impl]) => ({
+        name, values: TRANSPORTS.map((t) => rtt[t][impl].p50us),
+      })),
+    })),
+    writeSvg(join(dir, 'eproxy-rules.svg'), barChart({
+      title: 'EPROXY vs host forwarding under N netfilter rules: UDP RR p50', yLabel: 'µs (log)', logY: true, categories: ep.map((e) => `${e.rules} rules`),
+      series: (['off', 'tc', 'xdpTc'] as const).map((v) => ({ name: v === 'off' ? 'host stack' : v === 'tc' ? 'EPROXY tc (default)' : 'EPROXY XDP+tc', values: ep.map((e) => e[v].p50us) })),
+    })),
+  ];
+}
+
 try {
   const loadBefore = loadavg() as [number, number, number];
   const rtt = await rttBench();
@@ -176,7 +194,7 @@ try {
       throughputGbps: { on: base.tc.gbps, off: base.off.gbps, xdpTc: base.xdpTc.gbps, tool: 'iperf3 TCP, one stream' },
       defaultMode: 'tc (Eproxy.attachVeth: tcx ingress + bpf_redirect_peer)',
       variants: VARIANTS,
-      byRules: ep,
+      byRules: Object.fromEntries(ep.map(({ rules, ...rest }) => [`n${rules}`, rest])),
       rules: 'per host veth: FORWARD -> chain of N non-matching filter rules + conntrack INVALID check; PREROUTING -> chain of N DNAT service rules',
       forwardPacketsWithEproxyOn: ep.reduce((a, e) => a + e.tc.forwardedByHost + e.xdpTc.forwardedByHost, 0),
       xdpMode: 'native (veth peers: GRO on, tx checksum offload off)',
@@ -209,6 +227,7 @@ try {
     'p50 vs off': ratio(e[v].p50us, e.off.p50us), 'Gbit/s vs off': ratio(e[v].gbps, e.off.gbps), 'host FORWARD pkts': e[v].forwardedByHost,
   }))), 'EPROXY across client ns -> host -> gateway ns (off = host forwarding through the rule set)');
   console.log(writeResult('ebpf', 'bench', data, { loadBefore }));
+  for (const p of plots(rtt, ep)) console.log(p);
 } finally {
   bar.stop();
   killChildren();
