@@ -46,25 +46,34 @@ export function buildCli(): Command {
 
   program
     .command('simulate')
-    .description('Fig. 4.5: random placement cases; writes docs/results/mu/simulation.json and SVGs')
+    .description('Fig. 4.5: random placement cases (heuristics on worker threads, ILPs on a seeded subset); writes docs/results/mu/simulation.json and SVGs')
     .option('--cases <n>', 'number of random cases', int('cases', 1), 500)
     .option('--nodes <n>', 'nodes per case', int('nodes', 1), 40)
     .option('--functions <n>', 'functions per case', int('functions', 1), 300)
-    .option('--ilp-cases <n>', 'solve ILP0/ILP1 on the first n cases', int('ilp-cases'), 10)
-    .option('--ilp-time <s>', 'ILP time limit per solve (seconds)', num('ilp-time'), 2)
+    .option('--ilp-cases <n>', 'solve ILP0/ILP1 on a seeded subset of n cases (each solve up to --ilp-time)', int('ilp-cases'), 100)
+    .option('--ilp-time <s>', 'ILP wall-clock limit per solve (seconds)', num('ilp-time'), 2)
     .addOption(new Option('--solver <s>', 'MIP solver').choices(['auto', 'cbc', 'highs']).default('auto'))
+    .option('--workers <n>', 'worker threads for the heuristics (0 = main thread; default cores-1 with ILPs, else cores)', int('workers'))
     .option('--seed <n>', 'base seed (case i uses seed + i)', int('seed'), 1)
     .option('--out <name>', 'result name under docs/results/mu/', 'simulation')
     .action(async (o) => {
       const { progress } = await import('@fastpath/bench');
-      const { runSimulation } = await import('../sim/simulate.ts');
+      const { defaultWorkers, expectedSeconds, runSimulation } = await import('../sim/simulate.ts');
       const { writeSimulation, printSimulation } = await import('../sim/report.ts');
       const loadBefore = load3();
-      const bar = progress('simulate', o.cases);
-      const r = await runSimulation({ cases: o.cases, seed: o.seed, nodes: o.nodes, functions: o.functions, ilpCases: Math.min(o.ilpCases, o.cases), ilpTimeSec: o.ilpTime, solver: o.solver, onCase: () => bar.tick() });
+      const ilpCases = Math.min(o.ilpCases, o.cases);
+      const workers = o.workers ?? defaultWorkers(ilpCases);
+      const eta = expectedSeconds({ cases: o.cases, ilpCases, ilpTimeSec: o.ilpTime, workers });
+      console.log(
+        `simulate: ${o.cases} cases x ${o.functions} functions x ${o.nodes} nodes on ${workers} worker thread(s); ILP0+ILP1 on ${ilpCases} seeded cases ` +
+          `(${o.ilpTime} s each); expected ~${Math.ceil(eta / 60)} min (${Math.ceil(eta)} s) on an idle 2-core machine`,
+      );
+      const bar = progress('simulate', o.cases + ilpCases);
+      const r = await runSimulation({ cases: o.cases, seed: o.seed, nodes: o.nodes, functions: o.functions, ilpCases, ilpTimeSec: o.ilpTime, solver: o.solver, workers, onProgress: () => bar.tick() });
       bar.stop();
       printSimulation(r);
       for (const f of writeSimulation(r, loadBefore, o.out)) console.log(`wrote ${f}`);
+      console.log(`wall time ${r.wallSec.toFixed(0)} s`);
     });
 
   program

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { printTable, resultsDir, writeResult } from '@fastpath/bench';
 import { barChart, writeSvg } from '@fastpath/plot';
+import { goalReport } from './goals.ts';
 import type { AlgoStats, SimulationResult } from './simulate.ts';
 
 const LABEL: Record<string, string> = {
@@ -25,12 +26,17 @@ export function simulationRows(block: Record<string, AlgoStats>): Record<string,
     'unmet mem (MiB/fn)': s.unmetMem.mean,
     'decision p50 ms': s.decisionMs.p50,
     'decision p99 ms': s.decisionMs.p99,
+    'cpu p50 ms': s.decisionCpuMs.p50,
     ...(s.gapPct ? { 'gap %': s.gapPct.mean } : {}),
   }));
 }
 
 export function writeSimulation(r: SimulationResult, loadBefore: [number, number, number], outName = 'simulation'): string[] {
-  const written = [writeResult('mu', outName, r, { loadBefore })];
+  const note =
+    r.config.ilpCases < r.config.cases
+      ? `ILP0/ILP1 ran on ${r.config.ilpCases} of the ${r.config.cases} cases (seeded subset, config.ilpCaseIndices); the ilpSubset block compares every algorithm on exactly those cases`
+      : 'ILP0/ILP1 ran on every case';
+  const written = [writeResult('mu', outName, { ...r, note, ...goalReport(r) }, { loadBefore })];
   const dir = join(resultsDir(), 'mu');
   // Fig. 4.5 compares the heuristics and both ILPs; use the ILP subset when there is one.
   const block = Object.keys(r.ilpSubset).length ? r.ilpSubset : r.all;
@@ -59,5 +65,6 @@ export function writeSimulation(r: SimulationResult, loadBefore: [number, number
 
 export function printSimulation(r: SimulationResult): void {
   printTable(simulationRows(r.all), `All ${r.config.cases} cases (heuristics)`);
-  if (Object.keys(r.ilpSubset).length) printTable(simulationRows(r.ilpSubset), `First ${r.config.ilpCases} cases, with ILPs (${r.ilpSolver}, ${r.config.ilpTimeSec} s limit)`);
+  if (Object.keys(r.ilpSubset).length) printTable(simulationRows(r.ilpSubset), `${r.config.ilpCases} seeded cases with ILPs (${r.ilpSolver}, ${r.config.ilpTimeSec} s wall-clock limit; ILP decision ms = whole solve)`);
+  console.log('goals:', JSON.stringify(goalReport(r).goals));
 }
