@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Kind, type KindName, KIND_NAMES } from '@fastpath/pdrcls';
 import { parseFlowDescription, SdfParseError } from '@fastpath/pfcp';
+import type { XdpMode } from './datapath.ts';
 
 export class UpfConfigError extends Error {
   constructor(readonly field: string, reason: string) {
@@ -15,8 +16,10 @@ export interface UpfConfig {
   /** Our PFCP Node ID (an IPv4 address or FQDN) and the N4 address we report in F-SEIDs. */
   nodeId: string;
   pfcp: { address: string; port: number };
-  /** N3: where gNBs send GTP-U; this address goes into the F-TEIDs we allocate. */
-  n3: { address: string; port: number };
+  /** N3: where gNBs send GTP-U; this address goes into the F-TEIDs we allocate. io: how GTP-U is
+   *  received — `socket` (recvmmsg, default) or AF_XDP on `interface` (`xdp` = native XDP when the
+   *  driver has it, else generic; `xdp-native`, `xdp-generic` force one). */
+  n3: { address: string; port: number; io: 'socket' | XdpMode; interface?: string };
   /** N6: the interface towards the data network. */
   n6: { interface: string };
   /** Network namespace (name under /var/run/netns, or a path) that holds N3 and N6; empty = ours. */
@@ -31,6 +34,16 @@ export interface UpfConfig {
   teidBase: number;
   /** Application ID (PDI) -> flow descriptions in SDF filter syntax (`permit out ... from ... to ...`). */
   applications: Map<string, string[]>;
+}
+
+const IO = ['socket', 'xdp', 'xdp-native', 'xdp-generic'] as const;
+
+function n3io(n3: Record<string, unknown> | undefined): { io: 'socket' | XdpMode; interface?: string } {
+  const io = (n3?.io ?? 'socket') as (typeof IO)[number];
+  if (!IO.includes(io)) throw new UpfConfigError('n3.io', `one of ${IO.join(', ')}`);
+  const ifname = n3?.interface;
+  if (io !== 'socket' && (typeof ifname !== 'string' || !ifname || ifname.length > 15)) throw new UpfConfigError('n3.interface', `the N3 interface name (1..15 chars) is needed with io: ${io}`);
+  return io === 'socket' ? { io } : { io, interface: ifname as string };
 }
 
 function applications(v: unknown): Map<string, string[]> {
@@ -77,7 +90,7 @@ export function parseConfig(doc: unknown): UpfConfig {
   return {
     nodeId: d.nodeId,
     pfcp: { address: ip(d.pfcp?.address ?? '0.0.0.0', 'pfcp.address'), port: int(d.pfcp?.port, 'pfcp.port', 0, 65535, 8805) },
-    n3: { address: ip(d.n3?.address, 'n3.address'), port: int(d.n3?.port, 'n3.port', 0, 65535, 2152) },
+    n3: { address: ip(d.n3?.address, 'n3.address'), port: int(d.n3?.port, 'n3.port', 0, 65535, 2152), ...n3io(d.n3) },
     n6: { interface: d.n6.interface },
     netns: typeof d.netns === 'string' ? d.netns : '',
     classifier,

@@ -110,9 +110,12 @@ describe('upf.yaml validation and the CLI', () => {
       [{ ...base, colour: 'blue' }, /colour: unknown field/],
       [{ n3: { address: '1.2.3.4' }, n6: { interface: 'x' } }, /nodeId/],
       [{ ...base, applications: ['dns'] }, /applications: a mapping/],
+      [{ ...base, n3: { address: '10.0.0.2', io: 'dpdk' } }, /n3\.io: one of socket, xdp/],
+      [{ ...base, n3: { address: '10.0.0.2', io: 'xdp' } }, /n3\.interface: the N3 interface name/],
       [{ ...base, applications: { dns: [] } }, /applications\.dns: a non-empty list/],
       [{ ...base, applications: { dns: ['permit out 17 from any 99999 to assigned'] } }, /applications\.dns: "permit/],
     ];
+    expect(parseConfig({ ...base, n3: { address: '10.0.0.2', io: 'xdp-native', interface: 'n3' } }).n3).toEqual({ address: '10.0.0.2', port: 2152, io: 'xdp-native', interface: 'n3' });
     expect(parseConfig({ ...base, applications: { dns: ['permit out 17 from any 53 to assigned'] } }).applications.get('dns')).toEqual(['permit out 17 from any 53 to assigned']);
     for (const [doc, re] of cases) {
       expect(() => parseConfig(doc)).toThrow(UpfConfigError);
