@@ -25,6 +25,8 @@ export interface ManifestOptions {
   token?: string;
   /** Hugepages the agent requests per node: the sum over every chain (see deploy.ts); default this chain's. */
   hugepages?: string;
+  /** Where the image holds this repository (default /opt/fastpath). */
+  appDir?: string;
 }
 
 export const MANAGED_BY = 'spright';
@@ -58,12 +60,12 @@ export function parseMi(q: string): number {
   return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
 }
 
-/** Where a function module lives inside the image (the repository is at APP_DIR). */
-export function imagePath(module: string): string {
+/** Where a function module lives inside the image (the repository is at appDir). */
+export function imagePath(module: string, appDir = APP_DIR): string {
   if (!isAbsolute(module)) return module;
   const rel = relative(workspaceRoot, module);
   if (rel.startsWith('..')) throw new Error(`function module ${module} is outside the repository, so it is not in the image; put it under ${workspaceRoot}`);
-  return join(APP_DIR, rel);
+  return join(appDir, rel);
 }
 
 const base = { 'app.kubernetes.io/managed-by': MANAGED_BY, 'app.kubernetes.io/part-of': 'fastpath' };
@@ -82,7 +84,7 @@ const podIdentityEnv = [
 ];
 
 /** The Namespace and the node agent DaemonSet every chain shares. */
-export function agentManifests(o: { namespace?: string; image?: string; hugepages: string }): K8sObject[] {
+export function agentManifests(o: { namespace?: string; image?: string; hugepages: string; appDir?: string }): K8sObject[] {
   const ns = o.namespace ?? 'spright';
   const labels = { ...base, 'app.kubernetes.io/name': AGENT_NAME };
   const socketsUp = ['sh', '-c', `test -S ${STATE_DIR}/agent.sock && test -S ${STATE_DIR}/adopt.sock`];
@@ -106,7 +108,7 @@ export function agentManifests(o: { namespace?: string; image?: string; hugepage
               {
                 name: 'agent',
                 image: o.image ?? DEFAULT_IMAGE,
-                workingDir: APP_DIR,
+                workingDir: o.appDir ?? APP_DIR,
                 command: [...NODE, 'apps/spright/src/agent/main.ts', '--persistent'],
                 env: [{ name: 'SPRIGHT_STATE_DIR', value: STATE_DIR }],
                 securityContext: { privileged: true },
@@ -128,7 +130,8 @@ export function agentManifests(o: { namespace?: string; image?: string; hugepage
 }
 
 export function chainManifests(inputSpec: ChainSpec, o: ManifestOptions = {}): K8sObject[] {
-  const spec: ChainSpec = { ...inputSpec, functions: inputSpec.functions.map((f) => ({ ...f, module: imagePath(f.module) })) };
+  const appDir = o.appDir ?? APP_DIR;
+  const spec: ChainSpec = { ...inputSpec, functions: inputSpec.functions.map((f) => ({ ...f, module: imagePath(f.module, appDir) })) };
   const ns = o.namespace ?? 'spright';
   const image = o.image ?? DEFAULT_IMAGE;
   const token = o.token ?? randomBytes(24).toString('hex');
@@ -147,7 +150,7 @@ export function chainManifests(inputSpec: ChainSpec, o: ManifestOptions = {}): K
   // socket; IPC_LOCK lets the process lock its mapping of the pool.
   const chainPodSecurity = { capabilities: { add: ['IPC_LOCK'] } };
 
-  const objs: K8sObject[] = agentManifests({ namespace: ns, image, hugepages: o.hugepages ?? `${ownMi}Mi` });
+  const objs: K8sObject[] = agentManifests({ namespace: ns, image, appDir, hugepages: o.hugepages ?? `${ownMi}Mi` });
   objs.push({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -174,7 +177,7 @@ export function chainManifests(inputSpec: ChainSpec, o: ManifestOptions = {}): K
             {
               name: 'gateway',
               image,
-              workingDir: APP_DIR,
+              workingDir: appDir,
               command: [...NODE, POD_ENTRY, 'gateway'],
               env: [...chainEnv, { name: 'SPRIGHT_CHAIN_SPEC', valueFrom: { secretKeyRef: { name: secret, key: 'chain.json' } } }],
               ports: [{ name: 'http', containerPort: gwPort, protocol: 'TCP' }],
@@ -218,7 +221,7 @@ export function chainManifests(inputSpec: ChainSpec, o: ManifestOptions = {}): K
               {
                 name: f.name,
                 image,
-                workingDir: APP_DIR,
+                workingDir: appDir,
                 command: [...NODE, POD_ENTRY, 'function'],
                 env: [
                   ...chainEnv,
