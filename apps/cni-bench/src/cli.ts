@@ -2,7 +2,7 @@
 // cni-bench: container-network datapaths measured on one host (lab) or on a cluster (k8s).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { detectCapabilities } from './caps.ts';
-import { run as runCmd, inNs } from './exec.ts';
+import { inNs } from './exec.ts';
 import { activeLabs, Lab } from './lab/lab.ts';
 import { availability, variantById } from './lab/styles/index.ts';
 import { LAB_TOOLS, preflight, PreflightError } from './preflight.ts';
@@ -27,14 +27,16 @@ const program = new Command('cni-bench')
 program
   .command('lab')
   .description('Run the measurement suite on every supported datapath (root). Writes docs/results/cni/*.json and the HTML report.')
-  .option('--quick', 'a couple of minutes: fewer repeats, shorter runs, two styles for scaling experiments', false)
+  .option('--quick', 'a few minutes: fewer repeats, shorter runs, one style for the scaling experiments', false)
   .option('--variants <ids>', 'comma-separated datapaths (see "cni-bench caps")', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
   .addOption(new Option('--mtu <bytes>', 'MTU of the wire between the two hosts').default(1500).argParser(int('--mtu', 1280, 65535)))
   .addOption(new Option('--policy-rules <n>', 'rules in the Calico-style policy chain (calico-wp*)').default(100).argParser(int('--policy-rules', 0, 100000)))
   .addOption(new Option('--policy-batch <n>', 'rules per iptables-restore call when loading policy').default(500).argParser(int('--policy-batch', 1, 100000)))
   .addOption(new Option('--services <n>', 'extra kube-proxy Services (longer KUBE-SERVICES chain)').default(20).argParser(int('--services', 0, 5000)))
   .option('--out <dir>', 'results folder instead of docs/results (the report goes there too)')
+  .option('--no-paths', 'skip the per-path measurements (RR, stream, perf, iptables): to time the other phases alone')
   .option('--no-background', 'skip the background-connections experiment')
+  .option('--no-policy', 'skip the policy-size sweep (calico-wp)')
   .option('--no-http', 'skip the HTTP (nginx + ab) experiment')
   .option('--no-setup', 'skip pod setup latency')
   .option('--no-perf', 'skip perf CPU attribution')
@@ -52,7 +54,9 @@ program
       policyRules: o.policyRules,
       policyBatch: o.policyBatch,
       services: o.services,
+      paths: o.paths,
       background: o.background,
+      policy: o.policy,
       http: o.http,
       setup: o.setup,
       perf: o.perf,
@@ -157,4 +161,3 @@ program.parseAsync(process.argv).catch((err) => {
   process.exitCode = process.exitCode || 1;
 });
 
-void runCmd;

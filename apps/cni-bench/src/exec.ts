@@ -100,3 +100,20 @@ export function daemon(ns: string, argv: string[]): Daemon {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `cond` every `everyMs` until it holds; throws `what` after `timeoutMs` (bounded wait). */
+export async function waitFor(what: string, cond: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return;
+    if (performance.now() > end) throw new Error(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** TCP connections in `state` (ss state filter) inside a namespace, optionally to/from `port`. */
+export async function tcpCount(ns: string, state: 'established' | 'listening', port?: number): Promise<number> {
+  const filter = port === undefined ? [] : [`( sport = :${port} or dport = :${port} )`];
+  const r = await inNs(ns, ['ss', '-Htn', 'state', state, ...filter], { allowFail: true });
+  return r.stdout.split('\n').filter((l) => l.trim()).length;
+}

@@ -2,7 +2,7 @@
 // between another pod pair, then the test pair's RR latency and stream throughput. iperf3
 // caps -P at 128, so flows are spread over ceil(K/125) client/server processes. The total
 // background rate is K x rate, bounded by the caller (default 1 Mbit/s per flow).
-import { daemon, sleep, type Daemon } from '../exec.ts';
+import { daemon, tcpCount, waitFor, type Daemon } from '../exec.ts';
 import { PORTS } from '../lab/addressing.ts';
 import type { Pod } from '../lab/lab.ts';
 import { busyShare, cpuTimes } from './cpuload.ts';
@@ -32,7 +32,8 @@ export async function backgroundPoint(
   const procs = Math.ceil(flows / PER_PROC);
   const servers: Daemon[] = [];
   const clients: Daemon[] = [];
-  const duration = Math.ceil(opts.repeats * opts.seconds * 2 + 10);
+  // Longer than connecting + measuring can take; the flows are stopped right after.
+  const duration = Math.ceil(60 + flows / 25 + opts.repeats * (opts.seconds + 2) * 2);
   try {
     for (let i = 0; i < procs; i++) {
       const s = daemon(bg.server.ns, ['iperf3', '-s', '-p', String(PORTS.bgBase + i)]);
@@ -43,7 +44,14 @@ export async function backgroundPoint(
       const p = Math.min(PER_PROC, flows - i * PER_PROC);
       clients.push(daemon(bg.client.ns, ['iperf3', '-c', bg.server.ip, '-p', String(PORTS.bgBase + i), '-P', String(p), '-b', `${opts.rateMbit}M`, '-t', String(duration), '-i', '0']));
     }
-    if (procs) await sleep(1500 + procs * 200); // let all connections establish
+    // Every flow (plus each process's control connection) established before measuring.
+    if (procs) {
+      await waitFor(`${flows} background flows to connect`, async () => {
+        const dead = clients.find((c) => c.child.exitCode !== null);
+        if (dead) throw new Error(`background iperf3 exited early: ${dead.output().slice(-400)}`);
+        return (await tcpCount(bg.client.ns, 'established')) >= flows + procs;
+      }, 30_000 + flows * 20, 200);
+    }
     const c0 = cpuTimes();
     const r = await rr(test.client, test.ip, { seconds: opts.seconds, repeats: opts.repeats });
     const s = await stream(test.client, test.ip, { seconds: opts.seconds, repeats: opts.repeats });

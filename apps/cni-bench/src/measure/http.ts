@@ -3,7 +3,7 @@
 // dissertation's 500K to fit the time budget (n = max(c, minRequests): every client sends at least one request).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { daemon, inNs, sleep } from '../exec.ts';
+import { daemon, inNs, tcpCount, waitFor } from '../exec.ts';
 import { PORTS } from '../lab/addressing.ts';
 import type { Lab, Pod } from '../lab/lab.ts';
 
@@ -64,8 +64,10 @@ export async function http(lab: Lab, client: Pod, server: Pod, opts: { concurren
   writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir));
   const ngx = daemon(server.ns, ['nginx', '-c', join(dir, 'nginx.conf')]);
   try {
-    await sleep(500);
-    if (ngx.child.exitCode !== null) throw new Error(`nginx did not start: ${ngx.output()}`);
+    await waitFor('nginx to listen', async () => {
+      if (ngx.child.exitCode !== null) throw new Error(`nginx did not start: ${ngx.output()}`);
+      return (await tcpCount(server.ns, 'listening', PORTS.http)) > 0;
+    }, 20_000);
     const out: AbResult[] = [];
     for (const c of opts.concurrency) {
       const n = Math.max(c, opts.minRequests);

@@ -39,6 +39,9 @@ export const FAMILIES: { name: string; re: RegExp }[] = [
   },
 ];
 
+/** The datapath's families (everything but the pods' own TCP/socket work and 'other'). */
+export const FORWARDING = ['bridge', 'netfilter', 'ebpf', 'veth', 'vxlan', 'ip/fib', 'netdev/skb'];
+
 const OWN = /^(iperf3|tcprr|nginx|ab)$/;
 /** Softirq work runs in these threads when not in our processes' context. */
 const KERNEL_NET_THREADS = /^(ksoftirqd|swapper)/;
@@ -53,23 +56,28 @@ export interface Attribution {
   excludedSamples: number;
   /** Top leaf-nearest family frames, for the report's "why". */
   topSymbols: { sym: string; family: string; ns: number }[];
+  /** CPU ns of samples with an eBPF program anywhere on the stack (the program plus the
+   *  helpers it calls: FIB lookup, redirect), split by the family the leaf frame belongs to. */
+  underEbpf: Record<string, number>;
 }
 
 export interface Sample {
   comm: string;
+  /** CLOCK_MONOTONIC seconds (perf record -k CLOCK_MONOTONIC), NaN when absent. */
+  time: number;
   period: number;
   frames: string[];
 }
 
-/** Parses `perf script -F comm,period,ip,sym` output. */
+/** Parses `perf script -F comm,[time,]period,ip,sym` output. */
 export function parsePerfScript(text: string): Sample[] {
   const out: Sample[] = [];
   let cur: Sample | null = null;
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     if (!/^\s/.test(line)) {
-      const m = /^(.*?)\s+(\d+)\s*$/.exec(line.trimEnd());
-      cur = { comm: m ? m[1].trim() : line.trim(), period: m ? Number(m[2]) : 0, frames: [] };
+      const m = /^(.*?)\s+(?:(\d+\.\d+):\s+)?(\d+)\s*$/.exec(line.trimEnd());
+      cur = { comm: m ? m[1].trim() : line.trim(), time: m?.[2] ? Number(m[2]) : NaN, period: m ? Number(m[3]) : 0, frames: [] };
       out.push(cur);
     } else if (cur) {
       const m = /^\s+[0-9a-f]+\s+(\S+)/.exec(line);
@@ -90,6 +98,7 @@ export function attribute(samples: Sample[]): Attribution {
   let total = 0;
   let n = 0;
   let excluded = 0;
+  const underEbpf: Record<string, number> = {};
   for (const s of samples) {
     const comm = s.comm.replace(/\/\d+$/, '');
     let fam: string | null = null;
@@ -109,6 +118,7 @@ export function attribute(samples: Sample[]): Attribution {
     }
     fam ??= 'other';
     ns[fam] += s.period;
+    if (s.frames.some((f) => f.startsWith('bpf_prog_'))) underEbpf[fam] = (underEbpf[fam] ?? 0) + s.period;
     total += s.period;
     n++;
     if (sym) {
@@ -121,41 +131,70 @@ export function attribute(samples: Sample[]): Attribution {
     .map(([sym, v]) => ({ sym, ...v }))
     .sort((a, b) => b.ns - a.ns)
     .slice(0, 15);
-  return { ns, totalNs: total, samples: n, excludedSamples: excluded, topSymbols };
+  return { ns, totalNs: total, samples: n, excludedSamples: excluded, topSymbols, underEbpf };
 }
+
+/** One sampling window: its attribution and the marks taken at its edges. */
+export interface Window<M> {
+  attribution: Attribution;
+  before: M;
+  after: M;
+  seconds: number;
+}
+
+const monoS = () => Number(process.hrtime.bigint()) / 1e9; // CLOCK_MONOTONIC, as perf -k records
 
 /**
  * Starts `workload`, waits `warmMs` so it is in steady state, samples all CPUs for `seconds`
- * and calls `mark` right before and after the window (interface counters for normalising).
+ * and calls `mark` at the edges of `windows` equal sub-windows (interface counters for
+ * normalising). Each sub-window is attributed on its own, so the caller gets one estimate per
+ * window and a confidence interval across them from a single perf run.
  * The workload must run for at least warm + seconds.
  */
 export async function profile<T, M>(
   seconds: number,
   workload: () => Promise<T>,
   mark: () => Promise<M>,
-  opts: { warmMs?: number; hz?: number } = {},
-): Promise<{ attribution: Attribution; result: T; before: M; after: M; windowS: number }> {
+  opts: { warmMs?: number; hz?: number; windows?: number } = {},
+): Promise<{ attribution: Attribution; windows: Window<M>[]; result: T; before: M; after: M; windowS: number }> {
+  const nWin = Math.max(1, Math.floor(opts.windows ?? 1));
   const dir = mkdtempSync(join(tmpdir(), 'cni-perf-'));
   const file = join(dir, 'perf.data');
   try {
     const work = workload();
     work.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     await new Promise((r) => setTimeout(r, opts.warmMs ?? 500));
-    const before = await mark();
-    const t0 = performance.now();
     // -B: no build-id collection at the end (slow; kernel symbols come from kallsyms)
-    const rec = spawn('perf', ['record', '-q', '-B', '-e', 'cpu-clock', '-F', String(opts.hz ?? 999), '-a', '-g', '-o', file, '--', 'sleep', String(seconds)], {
+    const rec = spawn('perf', ['record', '-q', '-B', '-k', 'CLOCK_MONOTONIC', '-e', 'cpu-clock', '-F', String(opts.hz ?? 999), '-a', '-g', '-o', file, '--', 'sleep', String(seconds + 0.3)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
     rec.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number>((r) => rec.once('exit', (c) => r(c ?? 1)));
-    const windowS = (performance.now() - t0) / 1000;
-    const after = await mark();
+    const exited = new Promise<number>((r) => rec.once('exit', (c) => r(c ?? 1)));
+    // perf needs a moment to open its events; the marks define the windows, not perf's span.
+    await new Promise((r) => setTimeout(r, 150));
+    const marks: { t: number; m: M }[] = [];
+    const take = async () => {
+      const t0 = monoS();
+      const m = await mark();
+      marks.push({ t: (t0 + monoS()) / 2, m });
+    };
+    await take();
+    const start = marks[0].t;
+    for (let i = 1; i <= nWin; i++) {
+      const wait = start + (seconds * i) / nWin - monoS();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
+      await take();
+    }
+    const code = await exited;
     const result = await work;
     if (code !== 0) throw new Error(`perf record failed (${code}): ${err.trim()} — is linux-perf installed and are we root?`);
-    const script = await run(['perf', 'script', '-i', file, '-F', 'comm,period,ip,sym'], { timeoutMs: 120_000 });
-    return { attribution: attribute(parsePerfScript(script.stdout)), result, before, after, windowS };
+    const script = await run(['perf', 'script', '-i', file, '-F', 'comm,time,period,ip,sym'], { timeoutMs: 120_000 });
+    const samples = parsePerfScript(script.stdout);
+    const inside = (a: number, b: number) => samples.filter((x) => x.time >= a && x.time < b);
+    const windows = marks.slice(1).map((e, i) => ({ attribution: attribute(inside(marks[i].t, e.t)), before: marks[i].m, after: e.m, seconds: e.t - marks[i].t }));
+    const last = marks[marks.length - 1];
+    return { attribution: attribute(inside(start, last.t)), windows, result, before: marks[0].m, after: last.m, windowS: last.t - start };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resultsDir } from '@fastpath/bench';
 import { barChart, lineChart, writeSvg } from '@fastpath/plot';
-import { cpuPerTxn, findings, type CpuRow, type PathRow } from './findings.ts';
+import { cpuPerPacket, findings, type CpuRow, type PathRow } from './findings.ts';
 
 const FEATURES = join(import.meta.dirname, '..', '..', 'data', 'features.json');
 const FAMILY_ORDER = ['bridge', 'ip/fib', 'netfilter', 'ebpf', 'veth', 'vxlan', 'netdev/skb', 'tcp', 'other'];
@@ -100,13 +100,18 @@ export function renderReport(): string {
           r.stream ? `${n(r.stream.gbps.mean, 2)} [${n(r.stream.gbps.ci95[0], 2)}, ${n(r.stream.gbps.ci95[1], 2)}]` : '—',
         ])),
     );
-    const cpuRows = cats.map((v) => cpuPerTxn(cpu, v, path));
+    const cpuRows = cats.map((v) => cpuPerPacket(cpu, v, path));
     if (cpuRows.some(Boolean)) {
       const fig2 = path === 'intra' ? '3.9' : '3.11';
+      const fams = FAMILY_ORDER.filter((f) => f !== 'other' && f !== 'tcp');
+      const mean = (r: Record<string, any> | null, f: string) => r?.[f]?.mean ?? NaN;
+      const order = cats.map((v, i) => ({ v, r: cpuRows[i] })).filter((x) => x.r).sort((a, b) => a.r!.forwarding.mean - b.r!.forwarding.mean);
       sections.push(
-        `<h3>CPU per transaction by kernel component (Fig. ${fig2})</h3>` +
-          svg(`${path}-cpu`, barChart({ title: `${path}-host CPU ns per RR transaction`, yLabel: 'CPU ns', categories: cats, series: FAMILY_ORDER.filter((f) => f !== 'other' && f !== 'tcp').map((f) => ({ name: f, values: cpuRows.map((r) => r?.[f] ?? NaN) })) }), `Fig. ${fig2} analogue (cpu-clock samples; TCP and syscall/user time in the table)`) +
-          table(['datapath', ...FAMILY_ORDER, 'total'], cats.map((v, i) => [v, ...FAMILY_ORDER.map((f) => n(cpuRows[i]?.[f], 0)), n(Object.values(cpuRows[i] ?? {}).reduce((a, b) => a + b, 0), 0)])),
+        `<h3>CPU per packet by kernel component (Fig. ${fig2})</h3>` +
+          svg(`${path}-cpu`, barChart({ title: `${path}-host datapath CPU ns per packet (RR)`, yLabel: 'CPU ns', categories: cats, series: fams.map((f) => ({ name: f, values: cpuRows.map((r) => mean(r, f)) })) }), `Fig. ${fig2} analogue (cpu-clock samples; the pods' TCP and syscall/user time in the table)`) +
+          `<p>Measured ordering, lowest datapath CPU per packet first (mean [95% CI] over ${esc(cpu[0]?.cpu[0]?.perPacket?.forwarding?.n ?? '?')} perf windows): ${esc(order.map((x) => `${x.v} ${n(x.r!.forwarding.mean, 0)} [${n(x.r!.forwarding.ci95[0], 0)}, ${n(x.r!.forwarding.ci95[1], 0)}]`).join(' < '))}</p>` +
+          table(['datapath', ...FAMILY_ORDER, 'datapath total [95% CI]'], cats.map((v, i) => [v, ...FAMILY_ORDER.map((f) => n(mean(cpuRows[i], f), 0)), cpuRows[i] ? `${n(cpuRows[i]!.forwarding.mean, 0)} [${n(cpuRows[i]!.forwarding.ci95[0], 0)}, ${n(cpuRows[i]!.forwarding.ci95[1], 0)}]` : 'too few samples'])) +
+          topSymbolsTable(cpu, cats, path),
       );
     }
   }
@@ -140,6 +145,17 @@ export function renderReport(): string {
       table(['datapath', 'clients', 'requests', 'failed', 'RPS', 'mean ms', 'p99 ms', 'Gb/s'], Object.entries(h).flatMap(([k, pts]) => pts.map((p) => [k, p.concurrency, p.requests, p.failed, n(p.rps), n(p.meanMs), p.p99Ms, n(p.gbps, 2)]))));
   }
 
+  const sweep = setup?.data?.policySweep as Record<string, any[]> | undefined;
+  if (sweep && Object.keys(sweep).length) {
+    sections.push(`<h2>Policy size (Calico-style chains, intra-host)</h2><p>The policy chain re-loaded with N rules (iptables-restore in batches of --policy-batch rules), then the path measured again: a fresh connection walks all N rules; an established one takes the conntrack fast path.</p>` +
+      table(['datapath', 'policy rules', 'load ms (batches)', 'rules evaluated by a new connection', 'RR p50 µs [95% CI]', 'RR p99 µs'], Object.entries(sweep).flatMap(([k, pts]) => pts.map((p) => [k, p.rules, `${n(p.loadMs, 0)} (${p.batches})`, p.rulesEvaluated, `${n(p.rrP50.mean)} [${n(p.rrP50.ci95[0])}, ${n(p.rrP50.ci95[1])}]`, n(p.rrP99.mean)]))));
+  }
+
+  if (suite.data.phaseSeconds) {
+    const est = suite.data.estimate?.phases ?? {};
+    sections.push(`<h2>Run time per phase</h2>` + table(['phase', 'estimate s (quiet 2 cores)', 'this run s'], Object.entries(suite.data.phaseSeconds as Record<string, number>).map(([k, v]) => [k, n(est[k], 0), n(v, 0)])));
+  }
+
   if (setup?.data?.setup && Object.keys(setup.data.setup).length) {
     const s = setup.data.setup as Record<string, any>;
     const ids = Object.keys(s);
@@ -166,6 +182,17 @@ ${sections.join('\n')}
   return out;
 }
 
+/** The functions where each datapath spent its forwarding CPU (the "why" behind the ordering). */
+function topSymbolsTable(cpu: CpuRow[], variants: string[], path: string): string {
+  const rows = variants.flatMap((v) => {
+    const p = cpu.find((c) => c.variant === v && c.path === path)?.cpu.find((x) => x.workload === 'rr');
+    const top = (p?.attribution?.topSymbols ?? []).filter((t) => t.family !== 'tcp' && t.family !== 'other').slice(0, 6);
+    const pk = p?.packets ?? 0;
+    return top.length && pk ? [[v, top.map((t) => `${t.sym} (${t.family}) ${n(t.ns / pk, 0)}`).join(', ')]] : [];
+  });
+  return rows.length ? `<details><summary>Top datapath functions (ns per packet, leaf-nearest family frame)</summary>${table(['datapath', 'functions'], rows)}</details>` : '';
+}
+
 /** The key numbers as Markdown (docs/reproduction/cni.md quotes them). */
 function markdownSummary(paths: PathRow[], cpu: CpuRow[], fs: ReturnType<typeof findings>['findings'], ideal: string[], suite: any): string {
   const md = (head: string[], rows: (string | number)[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -174,10 +201,10 @@ function markdownSummary(paths: PathRow[], cpu: CpuRow[], fs: ReturnType<typeof 
     `# cni-bench results summary\n\nGenerated by \`cni-bench report\` from the JSON next to this file. Kernel ${suite.machine.kernel}, ${suite.machine.cores} cores (${suite.machine.cpuModel}), load average before ${(suite.loadBefore ?? []).join(' / ')}; ${suite.data.mode} suite, ${n(suite.data.seconds, 0)} s. Means over repeats with 95% CIs.`,
     '## RR latency and stream throughput',
     md(['datapath', 'path', 'RR p50 µs', 'RR p99 µs', 'stream Gb/s', 'iptables chains / rules evaluated'], paths.map((p) => [p.variant, p.path, c(p.rr.p50), c(p.rr.p99), c(p.stream?.gbps, 2), p.iptables ? `${p.iptables.chains} / ${p.iptables.rulesEvaluated}` : '—'])),
-    '## CPU ns per RR transaction by component',
-    md(['datapath', 'path', ...FAMILY_ORDER, 'total'], cpu.flatMap((x) => {
-      const r = cpuPerTxn(cpu, x.variant, x.path);
-      return [[x.variant, x.path, ...FAMILY_ORDER.map((f) => (r ? n(r[f], 0) : 'too few samples')), r ? n(Object.values(r).reduce((a, b) => a + b, 0), 0) : '—']];
+    '## CPU ns per packet by component (RR; mean over perf windows, datapath total with 95% CI)',
+    md(['datapath', 'path', ...FAMILY_ORDER, 'datapath total'], cpu.flatMap((x) => {
+      const r = cpuPerPacket(cpu, x.variant, x.path);
+      return [[x.variant, x.path, ...FAMILY_ORDER.map((f) => (r ? n(r[f]?.mean, 0) : 'too few samples')), r ? c(r.forwarding, 0) : '—']];
     })),
     '## Findings',
     md(['claim', 'here', 'evidence'], fs.map((f) => [f.claim, f.verdict, f.evidence.replace(/\|/g, '/')])),

@@ -6,9 +6,10 @@
 // N rules) loaded with iptables-restore in batches.
 import { POD_NET } from '../addressing.ts';
 import type { Datapath } from '../datapath.ts';
-import { restore, document, restoreInBatches, type ChainRules } from '../iptables.ts';
+import { restoreInBatches, type ChainRules } from '../iptables.ts';
 import type { Host, Lab, Pod } from '../lab.ts';
-import { l3Pod, nativeRoute, proxyArpGateway, sysctl, vtep, vtepPeer } from './common.ts';
+import { inNs } from '../../exec.ts';
+import { hostChains, interMode, l3Pod, proxyArpGateway, routeToPeers, sysctl, vtep } from './common.ts';
 
 const ACCEPT_MARK = '0x10000/0x10000';
 const POLICY_CHAIN = 'cali-pi-default.bench';
@@ -29,49 +30,51 @@ export function policyRules(n: number): string[] {
 
 async function felixBase(lab: Lab, h: Host): Promise<void> {
   const wl = `${lab.rid}v+`; // Felix matches "cali+"; our host veths carry the run id
-  await restore(
-    h.ns,
-    document([
-      {
-        table: 'raw',
-        chains: ['cali-PREROUTING', 'cali-from-host-endpoint'],
-        rules: [
-          '-A PREROUTING -j cali-PREROUTING',
-          '-A cali-PREROUTING -j MARK --set-xmark 0x0/0xf0000',
-          `-A cali-PREROUTING -i ${wl} -j MARK --set-xmark 0x40000/0x40000`,
-          '-A cali-PREROUTING -m mark --mark 0x0/0x40000 -j cali-from-host-endpoint',
-        ],
-      },
-      {
-        table: 'mangle',
-        chains: ['cali-PREROUTING', 'cali-from-host-endpoint'],
-        rules: [
-          '-A PREROUTING -j cali-PREROUTING',
-          '-A cali-PREROUTING -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
-          `-A cali-PREROUTING -m mark --mark ${ACCEPT_MARK} -j ACCEPT`,
-          '-A cali-PREROUTING -j cali-from-host-endpoint',
-        ],
-      },
-      {
-        table: 'filter',
-        chains: ['cali-FORWARD', 'cali-from-hep-forward', 'cali-to-hep-forward', 'cali-cidr-block', 'cali-from-wl-dispatch', 'cali-to-wl-dispatch', 'cali-pro-kns.default', POLICY_CHAIN],
-        rules: [
-          '-I FORWARD 1 -j cali-FORWARD',
-          `-I FORWARD 2 -m mark --mark ${ACCEPT_MARK} -j ACCEPT`,
-          '-A cali-FORWARD -j MARK --set-xmark 0x0/0xe0000',
-          '-A cali-FORWARD -m mark --mark 0x0/0x10000 -j cali-from-hep-forward',
-          `-A cali-FORWARD -i ${wl} -j cali-from-wl-dispatch`,
-          `-A cali-FORWARD -o ${wl} -j cali-to-wl-dispatch`,
-          '-A cali-FORWARD -j cali-to-hep-forward',
-          '-A cali-FORWARD -j cali-cidr-block',
-          `-A cali-pro-kns.default -j MARK --set-xmark ${ACCEPT_MARK}`,
-          `-A cali-pro-kns.default -m mark --mark ${ACCEPT_MARK} -j RETURN`,
-        ],
-      },
-    ]),
-  );
-  const loaded = await restoreInBatches(h.ns, { table: 'filter', chains: [], rules: policyRules(lab.opts.policyRules) }, lab.opts.policyBatch);
-  h.state.policyLoad = loaded;
+  await hostChains(h, [
+    {
+      table: 'raw',
+      chains: ['cali-PREROUTING', 'cali-from-host-endpoint'],
+      rules: [
+        '-A PREROUTING -j cali-PREROUTING',
+        '-A cali-PREROUTING -j MARK --set-xmark 0x0/0xf0000',
+        `-A cali-PREROUTING -i ${wl} -j MARK --set-xmark 0x40000/0x40000`,
+        '-A cali-PREROUTING -m mark --mark 0x0/0x40000 -j cali-from-host-endpoint',
+      ],
+    },
+    {
+      table: 'mangle',
+      chains: ['cali-PREROUTING', 'cali-from-host-endpoint'],
+      rules: [
+        '-A PREROUTING -j cali-PREROUTING',
+        '-A cali-PREROUTING -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+        `-A cali-PREROUTING -m mark --mark ${ACCEPT_MARK} -j ACCEPT`,
+        '-A cali-PREROUTING -j cali-from-host-endpoint',
+      ],
+    },
+    {
+      table: 'filter',
+      chains: ['cali-FORWARD', 'cali-from-hep-forward', 'cali-to-hep-forward', 'cali-cidr-block', 'cali-from-wl-dispatch', 'cali-to-wl-dispatch', 'cali-pro-kns.default', POLICY_CHAIN],
+      rules: [
+        '-I FORWARD 1 -j cali-FORWARD',
+        `-I FORWARD 2 -m mark --mark ${ACCEPT_MARK} -j ACCEPT`,
+        '-A cali-FORWARD -j MARK --set-xmark 0x0/0xe0000',
+        '-A cali-FORWARD -m mark --mark 0x0/0x10000 -j cali-from-hep-forward',
+        `-A cali-FORWARD -i ${wl} -j cali-from-wl-dispatch`,
+        `-A cali-FORWARD -o ${wl} -j cali-to-wl-dispatch`,
+        '-A cali-FORWARD -j cali-to-hep-forward',
+        '-A cali-FORWARD -j cali-cidr-block',
+        `-A cali-pro-kns.default -j MARK --set-xmark ${ACCEPT_MARK}`,
+        `-A cali-pro-kns.default -m mark --mark ${ACCEPT_MARK} -j RETURN`,
+      ],
+    },
+  ]);
+  h.state.policyLoad = await loadPolicy(lab, h, lab.opts.policyRules);
+}
+
+/** (Re)loads the policy chain with `n` rules in batches of --policy-batch, as Felix does. */
+export async function loadPolicy(lab: Lab, h: Host, n: number): Promise<{ batches: number; ms: number }> {
+  await inNs(h.ns, ['iptables', '-w', '-F', POLICY_CHAIN], { allowFail: true });
+  return restoreInBatches(h.ns, { table: 'filter', chains: [], rules: policyRules(n) }, lab.opts.policyBatch);
 }
 
 /** Per-workload chains: conntrack fast path first, then profile (egress) or policy (ingress). */
@@ -110,26 +113,22 @@ export function calico(policy: boolean, backend: 'native' | 'vxlan' | 'ipip'): D
     id: backend === 'native' ? tag : `${tag}-${backend}`,
     style: 'calico',
     description: `Calico ${policy ? 'with' : 'without'} policy chains: /32 routes + proxy ARP intra-host, ${label} inter-host`,
-    inter: backend,
+    ...interMode(backend, ['veth']),
     intra: 'l3-routing',
     policy,
-    requires: backend === 'ipip' ? ['veth', 'ipip'] : backend === 'vxlan' ? ['veth', 'vxlan'] : ['veth'],
-    overhead: backend === 'vxlan' ? 50 : backend === 'ipip' ? 20 : 0,
     intraKey: tag,
     async setupHost(lab, h) {
       await proxyArpGateway(h);
       if (backend === 'vxlan') await vtep(lab, h, lab.name('vx'), 4096, 4789);
       if (policy) await felixBase(lab, h);
     },
-    async connectHosts(lab) {
-      for (const h of lab.hosts) await (backend === 'vxlan' ? vtepPeer(lab, h, lab.name('vx')) : nativeRoute(lab, h));
-    },
+    connectHosts: (lab) => routeToPeers(lab, backend === 'vxlan' ? lab.name('vx') : null),
     async podRoutes(_lab, pod) {
       await l3Pod(pod);
       await sysctl(pod.host.ns, [`net.ipv4.conf.${pod.hostIf}.proxy_arp=1`, `net.ipv4.neigh.${pod.hostIf}.proxy_delay=0`, `net.ipv4.conf.${pod.hostIf}.forwarding=1`]);
     },
     async podRules(_lab, pod) {
-      if (policy) await restore(pod.host.ns, document([workloadRules(pod)]));
+      if (policy) await hostChains(pod.host, [workloadRules(pod)]);
     },
   };
 }

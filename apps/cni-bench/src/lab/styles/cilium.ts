@@ -9,10 +9,9 @@ import { workspaceRoot } from '@fastpath/native';
 import { inNs, run } from '../../exec.ts';
 import { POD_NET, wireIp } from '../addressing.ts';
 import type { Datapath } from '../datapath.ts';
-import { restore, document } from '../iptables.ts';
 import { batch, hostMac, podMac, type Host, type Lab } from '../lab.ts';
 import { BPFFS } from '../../runid.ts';
-import { l3Pod, other, sysctl } from './common.ts';
+import { hostChains, interMode, l3Pod, other, sysctl } from './common.ts';
 
 export const BPF_OBJECT = join(workspaceRoot, 'dist', 'bpf', 'cni_cilium.bpf.o');
 const VNI = 2;
@@ -48,11 +47,9 @@ export function cilium(mode: 'vxlan' | 'native'): Datapath {
     description: vx
       ? 'Cilium: tc eBPF bpf_redirect_peer intra-host, collect_md VXLAN set by eBPF inter-host'
       : 'Cilium: tc eBPF bpf_redirect_peer intra-host, bpf_redirect_neigh native routing inter-host',
-    inter: vx ? 'vxlan' : 'native',
+    ...interMode(mode, ['veth', 'tc-bpf']),
     intra: 'ebpf-redirect',
     policy: false,
-    requires: vx ? ['veth', 'vxlan', 'tc-bpf'] : ['veth', 'tc-bpf'],
-    overhead: vx ? 50 : 0,
     intraKey: 'cilium',
     async setupHost(lab, h) {
       if (!existsSync(BPF_OBJECT)) throw new Error(`${BPF_OBJECT} is not built; run: pnpm nx run bpf:build`);
@@ -70,25 +67,22 @@ export function cilium(mode: 'vxlan' | 'native'): Datapath {
       }
       await run(['bpftool', 'map', 'update', 'pinned', join(pins, 'maps', 'cni_config'), 'key', '0', '0', '0', '0', 'value', ...u32le(vxIndex), ...u32le(VNI)]);
       // Cilium's own chains (kube-proxy mode); eBPF-forwarded packets never reach them.
-      await restore(
-        h.ns,
-        document([
-          {
-            table: 'filter',
-            chains: ['CILIUM_FORWARD', 'CILIUM_INPUT', 'CILIUM_OUTPUT'],
-            rules: [
-              '-A FORWARD -j CILIUM_FORWARD',
-              '-A INPUT -j CILIUM_INPUT',
-              '-A OUTPUT -j CILIUM_OUTPUT',
-              `-A CILIUM_FORWARD -o ${lab.rid}v+ -j ACCEPT`,
-              `-A CILIUM_FORWARD -i ${lab.rid}v+ -j ACCEPT`,
-              '-A CILIUM_INPUT -m mark --mark 0x200/0xf00 -j ACCEPT',
-              '-A CILIUM_OUTPUT -m mark --mark 0xa00/0xfffffeff -j ACCEPT',
-            ],
-          },
-          { table: 'nat', chains: ['CILIUM_POST_nat'], rules: ['-A POSTROUTING -j CILIUM_POST_nat', `-A CILIUM_POST_nat -s ${POD_NET}.${h.idx}.0/24 ! -d ${POD_NET}.0.0/16 ! -o ${lab.rid}v+ -j MASQUERADE`] },
-        ]),
-      );
+      await hostChains(h, [
+        {
+          table: 'filter',
+          chains: ['CILIUM_FORWARD', 'CILIUM_INPUT', 'CILIUM_OUTPUT'],
+          rules: [
+            '-A FORWARD -j CILIUM_FORWARD',
+            '-A INPUT -j CILIUM_INPUT',
+            '-A OUTPUT -j CILIUM_OUTPUT',
+            `-A CILIUM_FORWARD -o ${lab.rid}v+ -j ACCEPT`,
+            `-A CILIUM_FORWARD -i ${lab.rid}v+ -j ACCEPT`,
+            '-A CILIUM_INPUT -m mark --mark 0x200/0xf00 -j ACCEPT',
+            '-A CILIUM_OUTPUT -m mark --mark 0xa00/0xfffffeff -j ACCEPT',
+          ],
+        },
+        { table: 'nat', chains: ['CILIUM_POST_nat'], rules: ['-A POSTROUTING -j CILIUM_POST_nat', `-A CILIUM_POST_nat -s ${POD_NET}.${h.idx}.0/24 ! -d ${POD_NET}.0.0/16 ! -o ${lab.rid}v+ -j MASQUERADE`] },
+      ]);
     },
     async connectHosts(lab) {
       for (const h of lab.hosts) {

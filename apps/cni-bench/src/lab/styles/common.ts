@@ -1,7 +1,10 @@
 // Building blocks several styles share: bridge-attached pods, L3 (/32) pods, kernel VXLAN
 // devices with static FDB/neighbour entries (what flanneld / Felix program), sysctls.
+import type { Capability } from '../../caps.ts';
 import { inNs, run } from '../../exec.ts';
 import { L3_GATEWAY, POD_NET, bridgeIp, wireIp } from '../addressing.ts';
+import type { Datapath, Style } from '../datapath.ts';
+import { document, restore, type ChainRules } from '../iptables.ts';
 import { batch, type Host, type Lab, type Pod } from '../lab.ts';
 
 const hex = (n: number) => n.toString(16).padStart(2, '0');
@@ -72,4 +75,56 @@ export async function vtepPeer(lab: Lab, h: Host, name: string): Promise<void> {
 export async function nativeRoute(lab: Lab, h: Host): Promise<void> {
   const o = other(lab, h);
   await batch(h.ns, [`route add ${POD_NET}.${o.idx}.0/24 via ${wireIp(o.idx)} dev ${h.wire} proto static`]);
+}
+
+/** A style's iptables chains on one host, loaded in one iptables-restore call. */
+export async function hostChains(h: Host, sets: ChainRules[]): Promise<void> {
+  await restore(h.ns, document(sets));
+}
+
+/** What the inter-host mode decides: encapsulation overhead and the kernel features needed. */
+export function interMode(inter: 'vxlan' | 'native' | 'ipip', base: Capability[]): Pick<Datapath, 'inter' | 'overhead' | 'requires'> {
+  const m = { vxlan: { overhead: 50, cap: ['vxlan'] }, native: { overhead: 0, cap: [] }, ipip: { overhead: 20, cap: ['ipip'] } }[inter];
+  return { inter, overhead: m.overhead, requires: [...base, ...(m.cap as Capability[])] };
+}
+
+/** Routes to the peer host's pods: through the VXLAN device `overlay` (static VTEP entries,
+ *  as flanneld / Felix program them) or natively over the wire (what BGP would install). */
+export async function routeToPeers(lab: Lab, overlay: string | null): Promise<void> {
+  for (const h of lab.hosts) await (overlay ? vtepPeer(lab, h, overlay) : nativeRoute(lab, h));
+}
+
+/** A bridge-based style (Flannel, Kube-router): pods on a Linux bridge with the host's
+ *  gateway address; VXLAN or native routes between hosts; no per-pod rules. */
+export function bridged(o: {
+  id: string;
+  style: Style;
+  description: string;
+  inter: 'vxlan' | 'native';
+  /** Suffix of the bridge device name (after the run id). */
+  bridge: string;
+  vxlan?: { vni: number; port: number };
+  hostRules: (lab: Lab, h: Host) => Promise<void>;
+}): Datapath {
+  const overlay = (lab: Lab) => (o.inter === 'vxlan' ? lab.name('vx') : null);
+  return {
+    id: o.id,
+    style: o.style,
+    description: o.description,
+    ...interMode(o.inter, ['veth', 'bridge']),
+    intra: 'bridge',
+    policy: false,
+    intraKey: o.style,
+    async setupHost(lab, h) {
+      await bridge(lab, h, lab.name(o.bridge), 24);
+      const vx = overlay(lab);
+      if (vx) await vtep(lab, h, vx, o.vxlan?.vni ?? 1, o.vxlan?.port ?? 4789);
+      await o.hostRules(lab, h);
+    },
+    connectHosts: (lab) => routeToPeers(lab, overlay(lab)),
+    podRoutes: (lab, pod) => bridgePod(lab, pod, lab.name(o.bridge), 24),
+    async podRules() {
+      /* bridge styles without NetworkPolicies add no per-pod rules */
+    },
+  };
 }

@@ -2,57 +2,39 @@
 // (flannel.1, VNI 1, port 8472, L3 route + static ARP/FDB per peer) or host-gw (plain routes).
 import { POD_NET } from '../addressing.ts';
 import type { Datapath } from '../datapath.ts';
-import { restore, document } from '../iptables.ts';
 import type { Host, Lab } from '../lab.ts';
-import { bridge, bridgePod, nativeRoute, vtep, vtepPeer } from './common.ts';
+import { bridged, hostChains } from './common.ts';
 
 async function hostRules(lab: Lab, h: Host): Promise<void> {
   const cidr = `${POD_NET}.0.0/16`;
   const mine = `${POD_NET}.${h.idx}.0/24`;
-  await restore(
-    h.ns,
-    document([
-      { table: 'filter', chains: ['FLANNEL-FWD'], rules: ['-A FORWARD -j FLANNEL-FWD', `-A FLANNEL-FWD -s ${cidr} -j ACCEPT`, `-A FLANNEL-FWD -d ${cidr} -j ACCEPT`] },
-      {
-        table: 'nat',
-        chains: ['FLANNEL-POSTRTG'],
-        rules: [
-          '-A POSTROUTING -j FLANNEL-POSTRTG',
-          '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -j RETURN',
-          `-A FLANNEL-POSTRTG -s ${mine} -d ${cidr} -j RETURN`,
-          `-A FLANNEL-POSTRTG -s ${cidr} -d ${mine} -j RETURN`,
-          `-A FLANNEL-POSTRTG ! -s ${cidr} -d ${mine} -j RETURN`,
-          `-A FLANNEL-POSTRTG -s ${cidr} ! -d 224.0.0.0/4 -j MASQUERADE`,
-          `-A FLANNEL-POSTRTG ! -s ${cidr} -d ${cidr} -j MASQUERADE`,
-        ],
-      },
-    ]),
-  );
+  await hostChains(h, [
+    { table: 'filter', chains: ['FLANNEL-FWD'], rules: ['-A FORWARD -j FLANNEL-FWD', `-A FLANNEL-FWD -s ${cidr} -j ACCEPT`, `-A FLANNEL-FWD -d ${cidr} -j ACCEPT`] },
+    {
+      table: 'nat',
+      chains: ['FLANNEL-POSTRTG'],
+      rules: [
+        '-A POSTROUTING -j FLANNEL-POSTRTG',
+        '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -j RETURN',
+        `-A FLANNEL-POSTRTG -s ${mine} -d ${cidr} -j RETURN`,
+        `-A FLANNEL-POSTRTG -s ${cidr} -d ${mine} -j RETURN`,
+        `-A FLANNEL-POSTRTG ! -s ${cidr} -d ${mine} -j RETURN`,
+        `-A FLANNEL-POSTRTG -s ${cidr} ! -d 224.0.0.0/4 -j MASQUERADE`,
+        `-A FLANNEL-POSTRTG ! -s ${cidr} -d ${cidr} -j MASQUERADE`,
+      ],
+    },
+  ]);
 }
 
 export function flannel(backend: 'vxlan' | 'host-gw'): Datapath {
   const vx = backend === 'vxlan';
-  return {
+  return bridged({
     id: vx ? 'flannel-vxlan' : 'flannel-hostgw',
     style: 'flannel',
     description: vx ? 'Flannel: bridge cni0 intra-host, VXLAN backend (flannel.1) inter-host' : 'Flannel: bridge cni0 intra-host, host-gw (native routes) inter-host',
     inter: vx ? 'vxlan' : 'native',
-    intra: 'bridge',
-    policy: false,
-    requires: vx ? ['veth', 'bridge', 'vxlan'] : ['veth', 'bridge'],
-    overhead: vx ? 50 : 0,
-    intraKey: 'flannel',
-    async setupHost(lab, h) {
-      await bridge(lab, h, lab.name('br'), 24);
-      if (vx) await vtep(lab, h, lab.name('vx'), 1, 8472);
-      await hostRules(lab, h);
-    },
-    async connectHosts(lab) {
-      for (const h of lab.hosts) await (vx ? vtepPeer(lab, h, lab.name('vx')) : nativeRoute(lab, h));
-    },
-    podRoutes: (lab, pod) => bridgePod(lab, pod, lab.name('br'), 24),
-    async podRules() {
-      /* Flannel has no per-pod rules */
-    },
-  };
+    bridge: 'br',
+    vxlan: { vni: 1, port: 8472 },
+    hostRules,
+  });
 }

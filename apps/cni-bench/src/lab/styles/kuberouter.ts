@@ -3,10 +3,9 @@
 // overlay need kernel features that are reported as missing when absent.
 import { POD_NET } from '../addressing.ts';
 import type { Datapath } from '../datapath.ts';
-import { restore, document } from '../iptables.ts';
 import type { Host, Lab } from '../lab.ts';
 import { inNs } from '../../exec.ts';
-import { bridge, bridgePod, nativeRoute } from './common.ts';
+import { bridged, hostChains } from './common.ts';
 
 async function hostRules(lab: Lab, h: Host): Promise<void> {
   const mine = `${POD_NET}.${h.idx}.0/24`;
@@ -18,50 +17,33 @@ async function hostRules(lab: Lab, h: Host): Promise<void> {
     ...lab.hosts.map((x) => `add kube-router-node-ips ${x.wireIp}`),
   ];
   await inNs(h.ns, ['ipset', 'restore'], { input: sets.join('\n') + '\n' });
-  await restore(
-    h.ns,
-    document([
-      {
-        table: 'filter',
-        chains: ['KUBE-ROUTER-FORWARD', 'KUBE-ROUTER-INPUT', 'KUBE-ROUTER-OUTPUT'],
-        rules: [
-          '-A INPUT -j KUBE-ROUTER-INPUT',
-          '-A FORWARD -j KUBE-ROUTER-FORWARD',
-          '-A OUTPUT -j KUBE-ROUTER-OUTPUT',
-          `-A KUBE-ROUTER-FORWARD -s ${mine} -j ACCEPT`,
-          `-A KUBE-ROUTER-FORWARD -d ${mine} -j ACCEPT`,
-        ],
-      },
-      {
-        table: 'nat',
-        chains: [],
-        rules: [`-A POSTROUTING -s ${mine} -m set ! --match-set kube-router-pod-subnets dst -m set ! --match-set kube-router-node-ips dst -j MASQUERADE`],
-      },
-    ]),
-  );
+  await hostChains(h, [
+    {
+      table: 'filter',
+      chains: ['KUBE-ROUTER-FORWARD', 'KUBE-ROUTER-INPUT', 'KUBE-ROUTER-OUTPUT'],
+      rules: [
+        '-A INPUT -j KUBE-ROUTER-INPUT',
+        '-A FORWARD -j KUBE-ROUTER-FORWARD',
+        '-A OUTPUT -j KUBE-ROUTER-OUTPUT',
+        `-A KUBE-ROUTER-FORWARD -s ${mine} -j ACCEPT`,
+        `-A KUBE-ROUTER-FORWARD -d ${mine} -j ACCEPT`,
+      ],
+    },
+    {
+      table: 'nat',
+      chains: [],
+      rules: [`-A POSTROUTING -s ${mine} -m set ! --match-set kube-router-pod-subnets dst -m set ! --match-set kube-router-node-ips dst -j MASQUERADE`],
+    },
+  ]);
 }
 
 export function kubeRouter(): Datapath {
-  return {
+  return bridged({
     id: 'kube-router',
     style: 'kube-router',
     description: 'Kube-router: bridge kube-bridge intra-host, native routing inter-host, iptables service proxy',
     inter: 'native',
-    intra: 'bridge',
-    policy: false,
-    requires: ['veth', 'bridge'],
-    overhead: 0,
-    intraKey: 'kube-router',
-    async setupHost(lab, h) {
-      await bridge(lab, h, lab.name('kb'), 24);
-      await hostRules(lab, h);
-    },
-    async connectHosts(lab) {
-      for (const h of lab.hosts) await nativeRoute(lab, h);
-    },
-    podRoutes: (lab, pod) => bridgePod(lab, pod, lab.name('kb'), 24),
-    async podRules() {
-      /* without NetworkPolicies kube-router adds no per-pod rules */
-    },
-  };
+    bridge: 'kb',
+    hostRules,
+  });
 }

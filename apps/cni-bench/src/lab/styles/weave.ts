@@ -5,10 +5,9 @@
 // the extra veth hop and both bridge passes of Weave's path are kept.
 import { POD_NET } from '../addressing.ts';
 import type { Datapath } from '../datapath.ts';
-import { restore, document } from '../iptables.ts';
 import { batch, type Host, type Lab } from '../lab.ts';
 import { inNs, run } from '../../exec.ts';
-import { bridge, bridgePod, other } from './common.ts';
+import { bridge, bridgePod, hostChains, interMode, other } from './common.ts';
 
 const NPC_SET = 'weave-k?Z;25^M}|1s7P3|H9i;*;MhG'; // Weave names its ipsets with a hash
 
@@ -16,39 +15,36 @@ async function hostRules(lab: Lab, h: Host): Promise<void> {
   const we = lab.name('we');
   const cidr = `${POD_NET}.0.0/16`;
   await inNs(h.ns, ['ipset', 'restore'], { input: `create ${NPC_SET} hash:ip\ncreate weaver-no-masq-local hash:net\n` });
-  await restore(
-    h.ns,
-    document([
-      {
-        table: 'filter',
-        chains: ['WEAVE-NPC', 'WEAVE-NPC-DEFAULT', 'WEAVE-NPC-INGRESS', 'WEAVE-NPC-EGRESS', 'WEAVE-EXPOSE'],
-        rules: [
-          `-A FORWARD -o ${we} -j WEAVE-NPC`,
-          `-A FORWARD -o ${we} -m state --state NEW -j NFLOG --nflog-group 86`,
-          `-A FORWARD -o ${we} -j DROP`,
-          `-A FORWARD -i ${we} ! -o ${we} -j ACCEPT`,
-          `-A FORWARD -o ${we} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
-          '-A WEAVE-NPC -m state --state RELATED,ESTABLISHED -j ACCEPT',
-          '-A WEAVE-NPC -d 224.0.0.0/4 -j ACCEPT',
-          `-A WEAVE-NPC -m physdev --physdev-out ${lab.name('wb')} --physdev-is-bridged -j ACCEPT`,
-          '-A WEAVE-NPC -m state --state NEW -j WEAVE-NPC-DEFAULT',
-          '-A WEAVE-NPC -m state --state NEW -j WEAVE-NPC-INGRESS',
-          `-A WEAVE-NPC-DEFAULT -m set --match-set ${NPC_SET} dst -j ACCEPT`,
-        ],
-      },
-      {
-        table: 'nat',
-        chains: ['WEAVE'],
-        rules: [
-          '-A POSTROUTING -j WEAVE',
-          '-A WEAVE -m set --match-set weaver-no-masq-local dst -j RETURN',
-          `-A WEAVE -s ${cidr} -d 224.0.0.0/4 -j RETURN`,
-          `-A WEAVE ! -s ${cidr} -d ${cidr} -j MASQUERADE`,
-          `-A WEAVE -s ${cidr} ! -d ${cidr} -j MASQUERADE`,
-        ],
-      },
-    ]),
-  );
+  await hostChains(h, [
+    {
+      table: 'filter',
+      chains: ['WEAVE-NPC', 'WEAVE-NPC-DEFAULT', 'WEAVE-NPC-INGRESS', 'WEAVE-NPC-EGRESS', 'WEAVE-EXPOSE'],
+      rules: [
+        `-A FORWARD -o ${we} -j WEAVE-NPC`,
+        `-A FORWARD -o ${we} -m state --state NEW -j NFLOG --nflog-group 86`,
+        `-A FORWARD -o ${we} -j DROP`,
+        `-A FORWARD -i ${we} ! -o ${we} -j ACCEPT`,
+        `-A FORWARD -o ${we} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+        '-A WEAVE-NPC -m state --state RELATED,ESTABLISHED -j ACCEPT',
+        '-A WEAVE-NPC -d 224.0.0.0/4 -j ACCEPT',
+        `-A WEAVE-NPC -m physdev --physdev-out ${lab.name('wb')} --physdev-is-bridged -j ACCEPT`,
+        '-A WEAVE-NPC -m state --state NEW -j WEAVE-NPC-DEFAULT',
+        '-A WEAVE-NPC -m state --state NEW -j WEAVE-NPC-INGRESS',
+        `-A WEAVE-NPC-DEFAULT -m set --match-set ${NPC_SET} dst -j ACCEPT`,
+      ],
+    },
+    {
+      table: 'nat',
+      chains: ['WEAVE'],
+      rules: [
+        '-A POSTROUTING -j WEAVE',
+        '-A WEAVE -m set --match-set weaver-no-masq-local dst -j RETURN',
+        `-A WEAVE -s ${cidr} -d 224.0.0.0/4 -j RETURN`,
+        `-A WEAVE ! -s ${cidr} -d ${cidr} -j MASQUERADE`,
+        `-A WEAVE -s ${cidr} ! -d ${cidr} -j MASQUERADE`,
+      ],
+    },
+  ]);
 }
 
 export function weave(): Datapath {
@@ -56,11 +52,10 @@ export function weave(): Datapath {
     id: 'weave',
     style: 'weave',
     description: 'Weave: bridge weave + veth pair to the datapath; VXLAN overlay (OVS datapath modelled by a Linux bridge)',
-    inter: 'vxlan',
+    ...interMode('vxlan', ['veth', 'bridge']),
+    overhead: 124, // Weave's default pod MTU is 1376 on a 1500 wire
     intra: 'bridge',
     policy: false,
-    requires: ['veth', 'bridge', 'vxlan'],
-    overhead: 124, // Weave's default pod MTU is 1376 on a 1500 wire
     intraKey: 'weave',
     async setupHost(lab, h) {
       const [we, dp, wb, wd, vx] = ['we', 'dp', 'wb', 'wd', 'vx'].map((s) => lab.name(s));
