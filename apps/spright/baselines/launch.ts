@@ -80,7 +80,7 @@ http {
   keepalive_requests 1000000;
   keepalive_timeout 65s;
   client_max_body_size 16m;
-  proxy_read_timeout 120s;
+  proxy_read_timeout 600s;
 ${ups}
   server {
     listen 127.0.0.1:${listen} reuseport backlog=4096;

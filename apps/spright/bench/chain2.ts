@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { printTable, progress, resultsDir, writeResult } from '@fastpath/bench';
 import { barChart, writeSvg } from '@fastpath/plot';
 import { loadChainSpec } from '../src/spec/index.ts';
-import { meter } from './proc.ts';
+import { ioMeter, meter, netSoftirqs, type IoCounters } from './proc.ts';
 import { ALL_SYSTEMS, startSystem, type SystemName } from './systems.ts';
 import { LOADGEN_CPU, runWrk, wrkVersion, type WrkResult } from './wrk.ts';
 
@@ -58,6 +58,9 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
   const idleCpuPct: Record<string, number> = {};
   const idleByComponent: Record<string, Record<string, number>> = {};
   const loadDuring: Record<string, [number, number, number]> = {};
+  // Table 5.1/5.2 analogue: kernel crossings per request at the audit concurrency (32 if run).
+  const auditC = conc.includes(32) ? 32 : conc[conc.length - 1];
+  const audit: Record<string, { perComponent: Record<string, Record<keyof IoCounters, number>>; total: Record<keyof IoCounters, number>; netSoftirqsPerReq: number; requests: number }> = {};
   for (const name of systems) {
     bar.label(`chain2 ${name}: starting`);
     const sys = await startSystem(name, spec, { hostNetwork: !o.gatewayNetns });
@@ -81,8 +84,10 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
         for (let i = 0; i < reps; i++) {
           bar.label(`chain2 ${name} c=${c} rep ${i + 1}/${reps}`);
           const mm = meter(sys.components);
+          const io = c === auditC ? { m: ioMeter(sys.components), irq: netSoftirqs() } : undefined;
           const w = await runWrk(sys.url, { connections: c, durationS });
           repsOut.push({ ...w, cpu: mm.read() });
+          if (io) addAudit(audit, name, io.m.read(), netSoftirqs() - io.irq, w.requests);
           bar.tick();
         }
         loadDuring[name] = la();
@@ -114,9 +119,11 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
     p99: { s_vs_knativeLike: q(c32.knativeLike?.p99ms, c32.s?.p99ms), h_over_d: q(c32.h?.p99ms, c32.d?.p99ms) },
     cpu: { s_vs_knativeLike: q(c32.knativeLike?.cpuSecPer1k, c32.s?.cpuSecPer1k) },
   };
+  for (const a of Object.values(audit)) finishAudit(a);
   const data = {
     chain2,
     ratio,
+    audit: { concurrency: auditC, perRequest: audit },
     idleCpuPct,
     idleCpuPctByComponent: idleByComponent,
     notes: {
@@ -128,6 +135,7 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
       network: o.gatewayNetns
         ? 'SPRIGHT gateway in its own netns behind a veth (EPROXY on the host end); the baselines listen on the host loopback'
         : 'every system listens on the host loopback (SPRIGHT gateway without netns/veth, like the baselines broker/head function): the comparison is of the chains, not of veth',
+      audit: 'Table 5.1/5.2 analogue, per request at the audit concurrency, from /proc/<pid>/io (syscr/syscw: read-/write-type syscalls — read()/readv()/write()/writev()/sendmsg() are counted, recv()/recvfrom() are not, so nginx shows 0 reads; rchar/wchar: bytes copied across the user/kernel boundary by counted calls) and /proc/<pid>/task/*/status (voluntary + involuntary context switches) of every process of each component; netSoftirqsPerReq: system-wide NET_RX+NET_TX softirqs per request (includes other load on the machine); the load generator is not counted',
       noise: 'the machine is shared: see loadBefore/loadDuring; numbers are medians of the reps',
     },
     loadgen: { tool: 'wrk', version: await wrkVersion(), pinnedCpu: LOADGEN_CPU, threads: 1, durationS, reps, warmupS, keepAlive: true, payloadBytes: 1 },
@@ -139,6 +147,7 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
   renderChain2Plots(data.chain2);
   const rows = systems.flatMap((s) => conc.map((c) => ({ system: s, c, rps: chain2[`c${c}`]?.[s]?.rps ?? NaN, 'p50 ms': chain2[`c${c}`]?.[s]?.p50ms ?? NaN, 'p99 ms': chain2[`c${c}`]?.[s]?.p99ms ?? NaN, 'cpu s/1k': chain2[`c${c}`]?.[s]?.cpuSecPer1k ?? NaN, errors: chain2[`c${c}`]?.[s]?.errors ?? NaN })));
   printTable(rows, `chain2 (medians of ${reps} x ${durationS}s, wrk pinned to cpu ${LOADGEN_CPU}; load before ${loadBefore.join(' ')})`);
+  printAudit(audit, auditC);
   printTable(
     [
       { ratio: 'rps S / knative-like (c32)', value: ratio.rps.s_vs_knativeLike ?? NaN, goal: '>= 3' },
@@ -151,6 +160,44 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
     'chain2 ratios (same run)',
   );
   return { file, data };
+}
+
+type Audit = { perComponent: Record<string, Record<keyof IoCounters, number>>; total: Record<keyof IoCounters, number>; netSoftirqsPerReq: number; requests: number };
+
+function addAudit(audit: Record<string, Audit>, system: string, io: Record<string, IoCounters>, softirqs: number, requests: number): void {
+  const a = (audit[system] ??= { perComponent: {}, total: { syscr: 0, syscw: 0, rchar: 0, wchar: 0, ctxsw: 0 }, netSoftirqsPerReq: 0, requests: 0 });
+  for (const [k, c] of Object.entries(io)) {
+    const t = (a.perComponent[k] ??= { syscr: 0, syscw: 0, rchar: 0, wchar: 0, ctxsw: 0 });
+    for (const f of Object.keys(c) as (keyof IoCounters)[]) t[f] += c[f];
+  }
+  a.netSoftirqsPerReq += softirqs;
+  a.requests += requests;
+}
+
+/** Sums -> per request (the agent, i.e. the bench process, is left out of the totals). */
+function finishAudit(a: Audit): void {
+  const n = Math.max(1, a.requests);
+  for (const [k, c] of Object.entries(a.perComponent)) {
+    for (const f of Object.keys(c) as (keyof IoCounters)[]) {
+      c[f] = r3(c[f] / n);
+      if (k !== 'agent') a.total[f] = r3(a.total[f] + c[f]);
+    }
+  }
+  a.netSoftirqsPerReq = r3(a.netSoftirqsPerReq / n);
+}
+
+function printAudit(audit: Record<string, Audit>, c: number): void {
+  printTable(
+    Object.entries(audit).map(([s, a]) => ({
+      system: s,
+      'read syscalls': a.total.syscr,
+      'write syscalls': a.total.syscw,
+      'bytes across user/kernel': r3(a.total.rchar + a.total.wchar),
+      'context switches': a.total.ctxsw,
+      'net softirqs (system)': a.netSoftirqsPerReq,
+    })),
+    `per-request kernel crossings at c=${c} (Table 5.1/5.2 analogue; gateway/broker + sidecars + functions, client excluded)`,
+  );
 }
 
 export function renderChain2Plots(chain2: Record<string, Record<string, PointResult>>): string[] {

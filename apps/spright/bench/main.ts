@@ -5,7 +5,7 @@ import type { SystemName } from './systems.ts';
 
 const program = new Command('spright-bench')
   .description('SPRIGHT benchmarks against knative-like and grpc baselines (results in docs/results/spright/)')
-  .option('--scenario <name>', 'chain2 | boutique | motion | parking | idle | startup', 'chain2')
+  .option('--scenario <name>', 'chain2 | boutique | motion | parking | idle | startup | eproxy', 'chain2')
   .option('--systems <list>', 'comma-separated subset of s,d,h,knativeLike,grpc')
   .option('--duration <s>', 'seconds per load point (chain2)', '5')
   .option('--reps <n>', 'repetitions per point (chain2)', '3')

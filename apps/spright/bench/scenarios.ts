@@ -1,11 +1,13 @@
 // Scenarios beyond chain2: boutique (Figs. 5.10/5.11, Table 5.3), motion (Fig. 5.12), parking
 // (Fig. 5.13), idle (idle CPU of a warm chain per mode), startup (Fig. 5.14). Each writes
 // docs/results/spright/<scenario>.json and SVG plots rendered from it.
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { printTable, progress, resultsDir, writeResult } from '@fastpath/bench';
 import { barChart, cdfChart, lineChart, writeSvg } from '@fastpath/plot';
 import { meter } from './proc.ts';
+import { runWrk } from './wrk.ts';
 import { ALL_SYSTEMS, startSystem, type RunningSystem, type SystemName } from './systems.ts';
 import { workloadSpec } from '../workloads/index.ts';
 import { runUsers, TASKS, type Sample, type Task } from '../workloads/boutique/users.ts';
@@ -45,16 +47,22 @@ async function cpuSeries<T>(sys: RunningSystem, during: () => Promise<T>): Promi
   }
 }
 
-async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; ms: number; text: string }> {
+/** One POST over node:http without client-side timeouts: a parking snapshot can wait minutes in
+ * the detect queue at full scale (fetch's 300 s header timeout would cut it off). */
+function post(url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; ms: number; text: string }> {
   const t = performance.now();
-  try {
-    const r = await fetch(url, { method: 'POST', body, headers });
-    const text = await r.text();
-    return { status: r.status, ms: performance.now() - t, text };
-  } catch (err) {
-    return { status: 0, ms: performance.now() - t, text: (err as Error).message };
-  }
+  return new Promise((resolve) => {
+    const req = httpRequest(url, { method: 'POST', agent: keepAlive, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (err) => resolve({ status: 0, ms: performance.now() - t, text: err.message }));
+    });
+    req.on('error', (err) => resolve({ status: 0, ms: performance.now() - t, text: err.message }));
+    req.end(body);
+  });
 }
+const keepAlive = new HttpAgent({ keepAlive: true, maxSockets: 256 });
 
 export async function runScenario(name: string, o: ScenarioOptions = {}): Promise<void> {
   const env = (k: string, d: number) => Number(process.env[k] ?? d);
@@ -64,13 +72,17 @@ export async function runScenario(name: string, o: ScenarioOptions = {}): Promis
     case 'motion':
       return motion(o.systems ?? ['s', 'knativeLike'], env('MOTION_DURATION_S', 600), env('MOTION_COMPRESS', 6), env('MOTION_GRACE_S', 30 / env('MOTION_COMPRESS', 6)));
     case 'parking':
-      return parking(o.systems ?? ['s', 'knativeLike'], env('PARKING_SPOTS', 164), env('PARKING_BURSTS', 2), env('PARKING_INTERVAL_S', 240), env('PARKING_DETECT_MS', 435));
+      // Full scale: 164 snapshots per burst, 435 ms of detection CPU each (71 s of CPU per burst
+      // on one detect instance), bursts every 240 s compressed 2x to 120 s, 3 bursts per system.
+      return parking(o.systems ?? ['s', 'knativeLike'], env('PARKING_SPOTS', 164), env('PARKING_BURSTS', 3), env('PARKING_INTERVAL_S', 240) / env('PARKING_COMPRESS', 2), env('PARKING_DETECT_MS', 435));
     case 'idle':
       return idle(o.systems ?? ['s', 'd', 'h'], o.idleS ?? 60);
+    case 'eproxy':
+      return eproxy(env('EPROXY_DURATION_S', 5), env('EPROXY_REPS', 3));
     case 'startup':
       return startup(o.systems ?? ['s', 'knativeLike', 'grpc'], env('STARTUP_REPS', 3));
     default:
-      throw new Error(`unknown scenario "${name}" (chain2 | boutique | motion | parking | idle | startup)`);
+      throw new Error(`unknown scenario "${name}" (chain2 | boutique | motion | parking | idle | startup | eproxy)`);
   }
 }
 
@@ -164,7 +176,7 @@ async function motion(systems: SystemName[], durationS: number, compress: number
 async function parking(systems: SystemName[], spots: number, bursts: number, intervalS: number, detectMs: number): Promise<void> {
   const loadBefore = la();
   const out: Record<string, unknown> = {};
-  const bar = progress('parking', systems.length * bursts * spots);
+  const bar = progress(`parking ${spots} snapshots x ${bursts} bursts every ${intervalS} s`, systems.length * bursts * spots);
   for (const s of systems) {
     const db = `/tmp/spright-parking-bench-${process.pid}-${s}.jsonl`;
     const sys = await startSystem(s, workloadSpec('parking', { name: `pk${process.pid % 100000}`, transport: s === 'knativeLike' || s === 'grpc' ? undefined : (s as 's'), env: { PARKING_DB: db, PARKING_DETECT_MS: String(detectMs) } }));
@@ -178,6 +190,7 @@ async function parking(systems: SystemName[], spots: number, bursts: number, int
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
           const snaps = gen.next().value!;
           const ts = t0 + b * intervalS * 1000;
+          bar.label(`parking ${s} burst ${b + 1}/${bursts}`);
           const rs = await Promise.all(snaps.map((x: { image: Uint8Array }) => post(`${sys.url}/snapshot`, x.image, { 'content-type': 'application/octet-stream', 'x-ts': String(ts) }).then((r) => (bar.tick(), r))));
           const ms = rs.map((r) => r.ms);
           const chains: Record<string, number> = {};
@@ -200,7 +213,7 @@ async function parking(systems: SystemName[], spots: number, bursts: number, int
     }
   }
   bar.stop();
-  writeResult('spright', 'parking', { parking: out, params: { spots, bursts, intervalS, detectMs, note: 'knative-like is pre-warmed (always on), as in Fig. 5.13' }, loadBefore, loadAfter: la() }, { loadBefore });
+  writeResult('spright', 'parking', { parking: out, params: { spots, bursts, intervalS, detectMs, note: 'knative-like is pre-warmed (always on), as in Fig. 5.13; intervalS is the dissertation\'s 240 s divided by PARKING_COMPRESS (default 2): one detect instance needs spots x detectMs of CPU per burst (71 s at full scale), so the interval must stay above that; systems run one after the other' }, loadBefore, loadAfter: la() }, { loadBefore });
   writeSvg(join(dir(), 'parking-cpu.svg'), lineChart({ title: 'Parking: chain CPU over bursts', xLabel: 's', yLabel: '% of a core', markers: false, series: systems.map((s) => ({ name: s, points: (out[s] as { cpuSeries: { t: number; pct: Record<string, number> }[] }).cpuSeries.map((x) => [x.t, Object.entries(x.pct).reduce((a, [k, v]) => (k === 'agent' ? a : a + v), 0)] as [number, number]) })) }));
   writeSvg(join(dir(), 'parking-response-cdf.svg'), cdfChart({ title: 'Parking: response time per snapshot (all bursts)', xLabel: 'ms', series: systems.map((s) => ({ name: s, samples: (out[s] as { perBurst: { responseMs: number[] }[] }).perBurst.flatMap((b) => b.responseMs) })) }));
   printTable(systems.flatMap((s) => (out[s] as { perBurst: Record<string, unknown>[] }).perBurst.map((b) => ({ system: s, burst: b.burst as number, 'p50 ms': b.p50ms as number, 'p99 ms': b.p99ms as number, errors: b.errors as number }))), `parking (load before ${loadBefore.join(' ')})`);
@@ -230,6 +243,44 @@ async function idle(systems: SystemName[], idleS: number): Promise<void> {
   writeResult('spright', 'idle', { idleCpuPct: Object.fromEntries(Object.entries(out).map(([k, v]) => [k, (v as { chainPct: number }).chainPct])), detail: out, idleS, loadBefore, loadAfter: la() }, { loadBefore });
   writeSvg(join(dir(), 'idle-cpu.svg'), barChart({ title: `Idle CPU of a warm 2-function chain over ${idleS}s`, yLabel: '% of a core', categories: systems, series: [{ name: 'chain (gateway + functions + proxies)', values: systems.map((s) => (out[s] as { chainPct: number }).chainPct) }] }));
   printTable(systems.map((s) => ({ system: s, 'chain cpu %': (out[s] as { chainPct: number }).chainPct, processes: (out[s] as { processes: number }).processes })), `idle CPU over ${idleS}s (load before ${loadBefore.join(' ')})`);
+}
+
+/** Fig. 5.7 analogue: chain2 on S at c=32 with the gateway in its netns behind a veth, with and
+ * without EPROXY on the veth's host end, and on the host loopback (no veth at all). */
+async function eproxy(durationS: number, reps: number): Promise<void> {
+  const loadBefore = la();
+  const variants = [
+    { name: 'veth + EPROXY', opts: { eproxy: true } },
+    { name: 'veth, no EPROXY', opts: { eproxy: false } },
+    { name: 'host loopback', opts: { hostNetwork: true } },
+  ];
+  const out: Record<string, unknown> = {};
+  const bar = progress('eproxy', variants.length * reps);
+  for (const v of variants) {
+    const sys = await startSystem('s', workloadSpec('chain2', { name: `ep${process.pid % 100000}` }), v.opts);
+    const rs: { rps: number; p50ms: number; p99ms: number; cpuSecPer1k: number }[] = [];
+    try {
+      await runWrk(sys.url, { connections: 8, durationS: 1 });
+      for (let i = 0; i < reps; i++) {
+        bar.label(`eproxy ${v.name} ${i + 1}/${reps}`);
+        const m = meter(sys.components);
+        const w = await runWrk(sys.url, { connections: 32, durationS });
+        const cpu = Object.entries(m.read()).reduce((a, [k, x]) => (k === 'agent' ? a : a + x), 0);
+        rs.push({ rps: Math.round(w.rps), p50ms: r3(w.p50ms), p99ms: r3(w.p99ms), cpuSecPer1k: r3((cpu / Math.max(1, w.requests)) * 1000) });
+        bar.tick();
+      }
+    } finally {
+      await sys.stop();
+    }
+    const med = (k: 'rps' | 'p50ms' | 'p99ms' | 'cpuSecPer1k') => pct(rs.map((r) => r[k]), 50);
+    out[v.name] = { rps: med('rps'), p50ms: med('p50ms'), p99ms: med('p99ms'), cpuSecPer1k: med('cpuSecPer1k'), reps: rs };
+  }
+  bar.stop();
+  const get = (k: string) => out[k] as { rps: number; p50ms: number; cpuSecPer1k: number };
+  const ratio = { rps: r3(get('veth + EPROXY').rps / get('veth, no EPROXY').rps), p50: r3(get('veth, no EPROXY').p50ms / get('veth + EPROXY').p50ms), cpu: r3(get('veth, no EPROXY').cpuSecPer1k / get('veth + EPROXY').cpuSecPer1k) };
+  writeResult('spright', 'eproxy', { eproxy: out, ratio, params: { system: 's', chain: 'chain2', concurrency: 32, durationS, reps, note: 'EPROXY is a tc program on the host end of the gateway veth: it sees the gateway replies (egress of the netns) and redirects what leaves the node; here the client is on the same host, so the gain is bounded by what it skips of the host stack. cpuSecPer1k excludes the load generator and the bench/agent process.' }, loadBefore, loadAfter: la() }, { loadBefore });
+  writeSvg(join(dir(), 'eproxy.svg'), barChart({ title: 'chain2 S, c=32: gateway network path', yLabel: 'requests/s', categories: variants.map((v) => v.name), series: [{ name: 'rps (median)', values: variants.map((v) => get(v.name).rps) }] }));
+  printTable(variants.map((v) => ({ variant: v.name, rps: get(v.name).rps, 'p50 ms': get(v.name).p50ms, 'p99 ms': (out[v.name] as { p99ms: number }).p99ms, 'cpu s/1k': get(v.name).cpuSecPer1k })), `Fig. 5.7 analogue (load before ${loadBefore.join(' ')}); EPROXY on/off: rps x${ratio.rps}, p50 /${ratio.p50}, cpu /${ratio.cpu}`);
 }
 
 /** Fig. 5.14: whole-chain start of the 10-function Online Boutique, SPRIGHT processes started

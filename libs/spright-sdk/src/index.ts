@@ -9,7 +9,7 @@ export { Router, RouteError } from './routing.ts';
 export { FunctionRuntime, type RuntimeOptions, type RuntimeStats } from './runtime.ts';
 export { ChainIngress, type IngressOptions, type IngressResult, type IngressStats } from './ingress.ts';
 export { attachPlane, type ChainPlane } from './plane.ts';
-export { RingTransport } from './transport/ring.ts';
+export { RingTransport, hybridSpinNs } from './transport/ring.ts';
 export { TransportUnavailableError, SproxyTransport, functionId, ENV_SPROXY_SOCKET, ENV_SPROXY_FD } from './transport/sproxy.ts';
 export type { DescriptorTransport, SendResult } from './transport/types.ts';
 export * from './host-messages.ts';
