@@ -20,8 +20,8 @@
 extern "C" {
 #endif
 
-#define FP_SHM_ABI_VERSION       1  /* of this C API; bindings refuse other versions */
-#define FP_REGION_LAYOUT_VERSION 1  /* of the bytes in a region; attach refuses other versions */
+#define FP_SHM_ABI_VERSION       2  /* of this C API; bindings refuse other versions */
+#define FP_REGION_LAYOUT_VERSION 2  /* of the bytes in a region; attach refuses other versions */
 #define FP_REGION_MAGIC          0x314d48535046ull /* "FPSHM1" little-endian */
 #define FP_REGION_KEY_LEN        16 /* 128-bit domain key */
 #define FP_REGION_NAME_MAX       48 /* incl. NUL; [A-Za-z0-9._-] only, no leading '.' */
@@ -74,9 +74,14 @@ int fp_region_create(const char *name, uint64_t size, unsigned flags, struct fp_
 int fp_region_attach(const char *name, const uint8_t key[FP_REGION_KEY_LEN], struct fp_region **out);
 /* Unmaps and frees the handle (region stays). NULL is a no-op. */
 void fp_region_detach(struct fp_region *r);
-/* Removes region `name` from hugetlbfs and /dev/shm (mappings stay valid until detached).
- * FP_E_NOENT if it did not exist. */
+/* Removes region `name` from hugetlbfs and /dev/shm, and its rings' wake FIFOs (mappings stay
+ * valid until detached). FP_E_NOENT if it did not exist. */
 int fp_region_unlink(const char *name);
+/* Removes stale regions whose name starts with `prefix` (non-empty): files carrying the region
+ * magic whose creator pid is dead (interrupted benchmarks and tests), leftover `.tmp-<pid>`
+ * files of dead creators, and wake FIFOs without a region. Files without our magic are never
+ * touched. Returns how many regions were removed (>= 0) or FP_E_INVAL. */
+int fp_region_sweep(const char *prefix);
 
 void *fp_region_base(const struct fp_region *r);
 uint64_t fp_region_size(const struct fp_region *r);
@@ -192,10 +197,47 @@ int fp_ring_wait(struct fp_ring *ring, int strategy, int64_t timeout_ns);
 /* Wakes a sleeping consumer (e.g. to make it re-check a stop flag). */
 void fp_ring_notify(struct fp_ring *ring);
 
+/* One-hop wake-ups into an event loop. Every ring has a wake FIFO next to the region files
+ * ("<shm dir>/fastpath-<region>@<ring>.wake", mode 0600, made by fp_ring_create). The consumer
+ * watches it from its event loop; after draining it calls fp_ring_park(), which flags "asleep
+ * on the FIFO", fences and re-checks the ring. A producer that then enqueues sees the flag,
+ * clears it and writes one byte to the FIFO: one wake-up, no thread in between. */
+/* Consumer: opens the FIFO (making it if missing) O_RDWR|O_NONBLOCK|O_CLOEXEC; the caller owns
+ * the fd (e.g. hands it to a net.Socket). O_RDWR: never blocks, never sees EOF. */
+int fp_ring_wake_fd(struct fp_ring *ring);
+/* Consumer: returns the count (> 0, flag cleared: drain and park again) or 0 = parked, the next
+ * enqueue writes the FIFO. */
+int fp_ring_park(struct fp_ring *ring);
+/* Consumer: withdraws the flag (stop listening). */
+void fp_ring_unpark(struct fp_ring *ring);
+
+/* Adaptive spin budget (hybrid), modelled on Linux cpuidle-haltpoll. Call once per idle
+ * period: `hit` = the spin found data (budget kept); otherwise `idle_ns` is how long the
+ * consumer was idle in total (spin + sleep). A wake shortly after the spin gave up
+ * (idle_ns <= max_ns) grows the budget (x2, at least 1 µs); a long sleep (> max_ns) halves it.
+ * A run of 8 grows without a single hit means spinning only delays the peer (it gets the CPU
+ * when we stop: starved on a busy machine), so the budget drops to a quarter. *misses is the
+ * caller's state (start at 0). Returns the new budget, in [0, max_ns]. */
+uint32_t fp_spin_adapt(uint32_t budget_ns, uint32_t max_ns, int hit, int64_t idle_ns, uint32_t *misses);
+
+/* Multi-producer crash recovery. Each producer thread of an MPSC/MPMC ring records the slots it
+ * reserved in the ring header until it has published them. When process `pid` died, this marks
+ * its records dead and fills its reserved-but-unpublished slots with tombstones (consumers skip
+ * them), so later producers and the consumer move on. A dead reservation behind a live one is
+ * repaired once the live one commits (here, while waiting up to timeout_ns, or by any producer
+ * that waits for it). pid 0 only continues pending repairs. Returns 0 (nothing of pid's left
+ * pending) or FP_E_TIMEOUT (call again); *tombstoned (may be NULL) gets the slots filled.
+ * SPSC rings have nothing to repair (0). */
+int fp_ring_recover(struct fp_ring *ring, int32_t pid, int64_t timeout_ns, uint32_t *tombstoned);
+/* Tombstone descriptor (never produced by fp_desc_pack: the object's offset is out of range). */
+#define FP_TOMBSTONE_INSTANCE 0xffffffffu
+#define FP_TOMBSTONE_OBJECT   0xffffffffffffffffull
+
 struct fp_ring_stats {
 	uint64_t enqueued, dequeued, full, wakes, sleeps;
-	uint32_t spin_budget; /* hybrid: current spin budget in iterations */
-	uint32_t _pad;
+	uint32_t spin_budget; /* hybrid: current spin budget, ns */
+	uint32_t records;     /* reservation records in use (claimed by producer threads) */
+	uint64_t tombstones;  /* slots filled by fp_ring_recover */
 };
 void fp_ring_stats(const struct fp_ring *ring, struct fp_ring_stats *out);
 
@@ -219,6 +261,19 @@ void fp_waiter_stop(struct fp_waiter *w);
  * (koffi queues a registered JS callback onto the main thread). */
 typedef void (*fp_waiter_cb)(void *ctx);
 int fp_waiter_start_cb(struct fp_ring *ring, int strategy, fp_waiter_cb cb, void *ctx, struct fp_waiter **out);
+
+/* ---- watching any process for its exit (pidfd, Linux >= 5.3) ------------------------------ */
+/* A native thread polls a pidfd per watched process and writes each exited pid (int32, native
+ * endianness) to a non-blocking pipe whose read end an event loop watches. Unlike waitpid or a
+ * child's 'exit' event, this works for processes that are not our children. */
+struct fp_pidwatch;
+int fp_pidwatch_start(struct fp_pidwatch **out);
+/* The pipe's read end (O_NONBLOCK); the caller owns it after this call. */
+int fp_pidwatch_fd(struct fp_pidwatch *w);
+/* Watches pid: 0, FP_E_NOENT when it does not exist (already gone), FP_E_SYS (errno). */
+int fp_pidwatch_add(struct fp_pidwatch *w, int32_t pid);
+/* Stops and joins the thread, closes every fd it still owns, frees w. NULL is a no-op. */
+void fp_pidwatch_stop(struct fp_pidwatch *w);
 
 /* ---- descriptor helpers (so bindings can check their codec against C) ------------------ */
 /* Fills *out from fields using descriptor.h's helpers. FP_E_INVAL when a field does not fit

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +38,14 @@ static const char *shm_dir(void)
 {
 	const char *d = getenv("FASTPATH_SHM_DIR");
 	return d && d[0] ? d : "/dev/shm";
+}
+
+const char *fp__shm_dir(void) { return shm_dir(); }
+
+void fp__fifo_path(char *out, size_t len, const char *region, const char *ring)
+{
+	/* '@' is not allowed in region names, so the prefix "fastpath-<region>@" is unambiguous */
+	snprintf(out, len, "%s/fastpath-%s@%s.wake", shm_dir(), region, ring);
 }
 
 /* First hugetlbfs mount with 2 MiB pages from /proc/mounts, or 0. */
@@ -324,6 +334,25 @@ void fp_region_detach(struct fp_region *r)
 	free(r);
 }
 
+/* Removes the wake FIFOs of region `name` ("fastpath-<name>@*.wake" in the shm dir). */
+static void unlink_fifos(const char *name)
+{
+	char prefix[FP_REGION_NAME_MAX + 16], p[512];
+	struct dirent *e;
+	DIR *d = opendir(shm_dir());
+	size_t n;
+	if (!d)
+		return;
+	n = (size_t)snprintf(prefix, sizeof(prefix), "fastpath-%s@", name);
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, n) != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", shm_dir(), e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+}
+
 int fp_region_unlink(const char *name)
 {
 	char p[256], hd[200];
@@ -338,7 +367,93 @@ int fp_region_unlink(const char *name)
 	file_path(p, sizeof(p), shm_dir(), name);
 	if (unlink(p) == 0)
 		found = 1;
+	unlink_fifos(name);
 	return found ? 0 : FP_E_NOENT;
+}
+
+static int pid_dead(long pid)
+{
+	return pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Sweeps one directory; returns regions removed. */
+static int sweep_dir(const char *dir, const char *prefix)
+{
+	char want[FP_REGION_NAME_MAX + 16], p[512];
+	struct dirent *e;
+	int removed = 0;
+	size_t n;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	n = (size_t)snprintf(want, sizeof(want), "fastpath-%s", prefix);
+	while ((e = readdir(d)) != NULL) {
+		const char *base = e->d_name, *tmp, *at;
+		if (strncmp(base, want, n) != 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, base);
+		at = strchr(base, '@');
+		tmp = strstr(base, ".tmp-");
+		if (at) {
+			/* a FIFO whose region is gone everywhere */
+			char region[FP_REGION_NAME_MAX];
+			size_t len = (size_t)(at - base) - strlen("fastpath-");
+			if (len >= sizeof(region))
+				continue;
+			memcpy(region, base + strlen("fastpath-"), len);
+			region[len] = 0;
+			if (!exists_anywhere(region))
+				unlink(p);
+		} else if (tmp) {
+			if (pid_dead(strtol(tmp + 5, NULL, 10)))
+				unlink(p);
+		} else {
+			struct fp_region_hdr h;
+			int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			ssize_t got;
+			if (fd < 0)
+				continue;
+			{
+				/* mapped, not read: on hugetlbfs a mapping covers whole 2 MiB pages */
+				struct stat st;
+				size_t len = 0;
+				void *m = MAP_FAILED;
+				got = -1;
+				if (fstat(fd, &st) == 0 && (uint64_t)st.st_size >= FP_REGION_HEADER_SIZE) {
+					len = (uint64_t)st.st_size >= HUGE_PAGE ? HUGE_PAGE : FP_REGION_HEADER_SIZE;
+					m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+				}
+				if (m != MAP_FAILED) {
+					memcpy(&h, m, sizeof(h));
+					munmap(m, len);
+					got = (ssize_t)sizeof(h);
+				}
+			}
+			close(fd);
+			if (got != (ssize_t)sizeof(h) || h.magic != FP_REGION_MAGIC || !pid_dead(h.creator_pid))
+				continue;
+			if (unlink(p) == 0) {
+				unlink_fifos(base + strlen("fastpath-"));
+				removed++;
+			}
+		}
+	}
+	closedir(d);
+	return removed;
+}
+
+int fp_region_sweep(const char *prefix)
+{
+	char hd[200];
+	int removed = 0;
+	if (!prefix || !prefix[0] || strchr(prefix, '/') || strnlen(prefix, FP_REGION_NAME_MAX) >= FP_REGION_NAME_MAX)
+		return FP_E_INVAL;
+	if (huge_dir(hd, sizeof(hd)))
+		removed += sweep_dir(hd, prefix);
+	removed += sweep_dir(shm_dir(), prefix);
+	/* FIFOs of regions removed from the hugetlbfs dir live in the shm dir: a second pass there */
+	sweep_dir(shm_dir(), prefix);
+	return removed;
 }
 
 void *fp_region_base(const struct fp_region *r) { return r ? r->hdr : NULL; }

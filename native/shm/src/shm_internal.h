@@ -96,6 +96,21 @@ struct fp_mempool {
 /* ---- ring ---- */
 #define FP_RING_MAGIC 0x474e495250465ull /* "FPRING" */
 #define FP_RING_MAX_SLOTS (1u << 24)
+/* Reservation records: multi-producer rings keep one per producer thread so that the slots a
+ * killed producer reserved but never published can be filled with tombstones (fp_ring_recover). */
+#define FP_RING_RECORDS 64
+#define FP_REC_DEAD 0xffffffffu /* owner of a record whose process died, awaiting repair */
+/* sleeping flag values: how the consumer waits */
+#define FP_SLEEP_FUTEX 1u /* in futex_wait on seq (fp_ring_wait, waiter threads) */
+#define FP_SLEEP_FD    2u /* back in its event loop, watching the ring's wake FIFO (fp_ring_park) */
+
+struct fp_ring_rec {
+	_Atomic uint32_t owner;  /* pid, 0 = free, FP_REC_DEAD */
+	_Atomic uint32_t tid;    /* thread that claimed it */
+	_Atomic uint64_t resv;   /* head << 32 | n while reserving/copying/committing, 0 when idle */
+	uint8_t _pad[FP_CACHELINE - 16];
+};
+_Static_assert(sizeof(struct fp_ring_rec) == FP_CACHELINE, "one record per cache line");
 
 struct fp_ring_shared {
 	uint64_t magic;
@@ -110,6 +125,9 @@ struct fp_ring_shared {
 	_Atomic uint32_t sleeping;                         /* consumer is (about to be) asleep */
 	_Atomic uint64_t sleeps;
 	_Atomic uint32_t spin_ns;                          /* hybrid spin budget */
+	_Atomic uint32_t spin_misses;                      /* hybrid: fp_spin_adapt state */
+	_Atomic uint64_t tombstones;                       /* slots filled by fp_ring_recover */
+	_Alignas(FP_CACHELINE) struct fp_ring_rec recs[FP_RING_RECORDS];
 	_Alignas(FP_CACHELINE) struct fp_descriptor ring[];
 };
 
@@ -118,6 +136,8 @@ struct fp_ring {
 	struct fp_ring_shared *sh;
 	uint32_t cached_cons_tail; /* single-producer fast path: last seen consumer tail */
 	uint32_t cached_prod_tail; /* single-consumer fast path */
+	_Atomic int wake_fd;       /* producer side: the ring's wake FIFO, opened on first use (-1) */
+	char fifo[256];            /* its path */
 };
 
 /* internal helpers shared between modules */
@@ -126,5 +146,12 @@ int fp__valid_object_name(const char *name);
 int fp__futex_wait(_Atomic uint32_t *addr, uint32_t val, int64_t timeout_ns, int shared);
 int fp__futex_wake(_Atomic uint32_t *addr, int n, int shared);
 int64_t fp__now_ns(void);
+const char *fp__shm_dir(void);
+/* "<shm dir>/fastpath-<region>@<ring>.wake" */
+void fp__fifo_path(char *out, size_t len, const char *region, const char *ring);
+/* Fills dead producers' stuck reservations with tombstones; returns how many slots. */
+uint32_t fp__ring_repair(struct fp_ring_shared *sh);
+/* Writes one byte to the ring's wake FIFO (opened on first use). */
+void fp__ring_kick_fifo(struct fp_ring *ring);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void basic(void)
 {
@@ -173,8 +175,54 @@ static void hugepages(void)
 	CHECK_EQ(fp_region_unlink(name), 0);
 }
 
+/* fp_region_sweep removes regions (and their FIFOs) whose creator died, keeps live ones and
+ * never touches files without the magic. */
+static void sweep(void)
+{
+	char prefix[24], dead[40], live[40], other[40], path[300], fifo[300];
+	struct fp_region *r, *l;
+	struct fp_ring *ring;
+	struct stat st;
+	pid_t p;
+	int fd;
+	snprintf(prefix, sizeof(prefix), "fpt-%d-sw", (int)getpid());
+	snprintf(dead, sizeof(dead), "%s-dead", prefix);
+	snprintf(live, sizeof(live), "%s-live", prefix);
+	snprintf(other, sizeof(other), "%s-other", prefix);
+	p = fork();
+	CHECK(p >= 0);
+	if (p == 0) { /* creates a region and a ring, then dies without cleaning up */
+		if (fp_region_create(dead, 1 << 20, FP_REGION_NO_HUGE, &r) || fp_ring_create(r, "q", FP_RING_SPSC, 8, &ring))
+			_exit(1);
+		_exit(0);
+	}
+	waitpid(p, &fd, 0);
+	CHECK(WIFEXITED(fd) && WEXITSTATUS(fd) == 0);
+	CHECK_EQ(fp_region_create(live, 1 << 20, FP_REGION_NO_HUGE, &l), 0);
+	snprintf(path, sizeof(path), "/dev/shm/fastpath-%s", other);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, "not a region, not ours to delete", 32), 32);
+	close(fd);
+	snprintf(fifo, sizeof(fifo), "/dev/shm/fastpath-%s@q.wake", dead);
+	CHECK_EQ(stat(fifo, &st), 0);
+	CHECK_EQ(fp_region_sweep(""), FP_E_INVAL);
+	CHECK_EQ(fp_region_sweep(NULL), FP_E_INVAL);
+	CHECK_EQ(fp_region_sweep("a/b"), FP_E_INVAL);
+	CHECK_EQ(fp_region_sweep(prefix), 1);
+	CHECK(stat(fifo, &st) != 0);                   /* its FIFO went with it */
+	CHECK_EQ(fp_region_unlink(dead), FP_E_NOENT); /* gone */
+	CHECK_EQ(stat(path, &st), 0);                  /* foreign file kept */
+	CHECK_EQ(fp_region_sweep(prefix), 0);          /* live region kept */
+	fp_region_detach(l);
+	CHECK_EQ(fp_region_unlink(live), 0);
+	unlink(path);
+	puts("region_test: sweep ok");
+}
+
 int main(void)
 {
+	sweep();
 	basic();
 	directory_full();
 	not_a_region();
