@@ -130,13 +130,15 @@ export class AdoptedInstance extends Supervised {
 
   async #onClose(conn: net.Socket): Promise<void> {
     if (this.#conn !== conn) return;
-    // A process that dropped its control connection must not touch the pool any more: make sure
-    // it is gone before the chain reclaims its objects.
+    // A process that dropped its control connection unasked must not touch the pool any more:
+    // make sure it is gone before the chain reclaims its objects. (Asked to stop, it exits itself.)
     const pidfd = this.#pidfd;
     this.#pidfd = -1;
     if (pidfd >= 0) {
-      if (!pidfdExited(pidfd)) pidfdKill(pidfd);
-      for (let i = 0; i < 500 && !pidfdExited(pidfd); i++) await new Promise((r) => setTimeout(r, 10));
+      if (!this.#stopped) {
+        if (!pidfdExited(pidfd)) pidfdKill(pidfd);
+        for (let i = 0; i < 500 && !pidfdExited(pidfd); i++) await new Promise((r) => setTimeout(r, 10));
+      }
       closeFd(pidfd);
     }
     this.#conn = undefined;
@@ -167,7 +169,10 @@ export class AdoptedInstance extends Supervised {
     if (c && !c.destroyed) {
       const closed = new Promise<void>((r) => c.once('close', () => r()));
       this.send({ t: 'shutdown' });
-      const t = setTimeout(() => c.destroy(), graceMs);
+      const t = setTimeout(() => {
+        if (this.#pidfd >= 0) pidfdKill(this.#pidfd); // did not stop in time
+        c.destroy();
+      }, graceMs);
       await closed;
       clearTimeout(t);
     }

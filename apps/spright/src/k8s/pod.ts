@@ -93,6 +93,15 @@ export async function runPod(o: PodOptions): Promise<void> {
   if (o.fn === 'gateway') {
     if (!o.spec) throw new Error('spright gateway-pod: the chain spec is required (SPRIGHT_CHAIN_SPEC)');
     await registerChain(o.spec, o.token, log);
+    // The gateway pod owns the chain on its node: when Kubernetes stops it (delete, rollout), the
+    // agent removes the chain (region, slots) and tells every function pod to stop.
+    process.once('SIGTERM', () => {
+      log(`SIGTERM: removing chain "${o.chain}" from the node agent`);
+      agentRequest('DELETE', `/chains/${encodeURIComponent(o.chain)}`).then(
+        () => setTimeout(() => process.exit(0), 2000).unref(),
+        () => process.exit(0),
+      );
+    });
   } else if (!o.module) throw new Error('spright function: the function module is required (SPRIGHT_MODULE)');
   const a = await adoptWithRetry(o);
   const w = a.welcome;

@@ -2,13 +2,14 @@
 // (kubernetes-models), `spright deploy|delete --target k8s` makes exactly the expected API calls
 // against the recording loopback API server (server-side apply, list+watch with 410 Gone re-list,
 // delete with a propagation policy), fails with clear errors, and --dry-run output is snapshot-stable.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RecordingApiServer, validateManifest, type RecordedRequest } from '@fastpath/k8s';
+import { RecordingApiServer, validateManifest, validateManifestFile, type RecordedRequest } from '@fastpath/k8s';
+import { parse } from 'yaml';
 import { loadChainSpec } from '../../src/spec/index.ts';
-import { exampleSpec } from '../../src/paths.ts';
+import { exampleSpec, workspaceRoot } from '../../src/paths.ts';
 import { chainManifests, hugepagesMiFor, parseMi, type K8sObject } from '../../src/k8s/manifests.ts';
 import { deployK8s, dryRunOutput } from '../../src/k8s/deploy.ts';
 import { K8sTargetError } from '../../src/k8s/errors.ts';
@@ -96,6 +97,21 @@ describe('manifests', () => {
     expect(j.kind).toBe('List');
     expect(j.items.length).toBe(a.split('\n---\n').length);
     await expect(runCli('deploy', exampleSpec, '--target', 'k8s', '--dry-run', '-o', 'xml')).rejects.toThrow(/-o must be yaml or json/);
+  });
+
+  it('infra/k8s/spright/shop.yaml is the current dry-run output and validates; the kind config mounts hugepages and bpffs into every node', () => {
+    const file = join(workspaceRoot, 'infra', 'k8s', 'spright', 'shop.yaml');
+    expect(readFileSync(file, 'utf8'), 'regenerate: spright deploy apps/spright/examples/chain.yaml --target k8s --dry-run > infra/k8s/spright/shop.yaml').toBe(dryRunOutput(exampleSpec));
+    expect(validateManifestFile(file).map((o) => o.kind)).toEqual(['Namespace', 'DaemonSet', 'Secret', 'Deployment', 'Service', 'Deployment', 'Deployment', 'Deployment']);
+    const kind = parse(readFileSync(join(workspaceRoot, 'infra', 'kind', 'cluster.yaml'), 'utf8'));
+    expect(kind).toMatchObject({ kind: 'Cluster', apiVersion: 'kind.x-k8s.io/v1alpha4' });
+    expect(kind.nodes.map((n: any) => n.role)).toContain('worker');
+    for (const n of kind.nodes) {
+      expect(n.extraMounts).toEqual(expect.arrayContaining([
+        { hostPath: '/dev/hugepages', containerPath: '/dev/hugepages' },
+        { hostPath: '/sys/fs/bpf', containerPath: '/sys/fs/bpf', propagation: 'Bidirectional' },
+      ]));
+    }
   });
 });
 

@@ -83,4 +83,12 @@ describe('chain pods as the manifests run them (gateway pod registers the chain,
     }
     expect(seen.size).toBe(2); // both instances of c (two pods of one Deployment) serve
   });
+
+  it('stopping the gateway pod (SIGTERM, as kubelet does) removes the chain from the node and stops its pods', async () => {
+    const exits = pods.map((p) => new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.on('exit', (code) => r(code)))));
+    pods[0].kill('SIGTERM');
+    await waitFor('the agent to drop the chain', () => !agent.chains.has(name), 30_000);
+    expect(await Promise.all(exits)).toEqual(pods.map(() => 0));
+    expect(leftovers(tag)).toEqual([]);
+  }, 60_000);
 });
