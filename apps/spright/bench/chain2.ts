@@ -33,6 +33,8 @@ export interface PointResult {
   errors: number;
   requests: number;
   reps: { rps: number; p50ms: number; p95ms: number; p99ms: number; cpuSecPer1k: number; errors: number }[];
+  /** Median CPU of wrk on its pinned core, %: near 100 = the load generator is the bottleneck. */
+  loadgenCpuPct: number;
 }
 
 const median = (xs: number[]) => {
@@ -102,6 +104,7 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
           cpuSecPer1k: r3(median(tot)),
           cpuSecPer1kByComponent: Object.fromEntries(Object.keys(per1k[0]).map((k) => [k, r3(median(per1k.map((p) => p[k])))])),
           errors: repsOut.reduce((n, r) => n + errs(r), 0),
+          loadgenCpuPct: median(repsOut.map((r) => r.loadgenCpuPct)),
           requests: repsOut.reduce((n, r) => n + r.requests, 0),
           reps: repsOut.map((r, i) => ({ rps: Math.round(r.rps), p50ms: r3(r.p50ms), p95ms: r3(r.p95ms), p99ms: r3(r.p99ms), cpuSecPer1k: r3(tot[i]), errors: errs(r) })),
         };
@@ -145,7 +148,7 @@ export async function runChain2(o: Chain2Options = {}): Promise<{ file: string; 
   };
   const file = writeResult('spright', 'chain2', data, { loadBefore });
   renderChain2Plots(data.chain2);
-  const rows = systems.flatMap((s) => conc.map((c) => ({ system: s, c, rps: chain2[`c${c}`]?.[s]?.rps ?? NaN, 'p50 ms': chain2[`c${c}`]?.[s]?.p50ms ?? NaN, 'p99 ms': chain2[`c${c}`]?.[s]?.p99ms ?? NaN, 'cpu s/1k': chain2[`c${c}`]?.[s]?.cpuSecPer1k ?? NaN, errors: chain2[`c${c}`]?.[s]?.errors ?? NaN })));
+  const rows = systems.flatMap((s) => conc.map((c) => ({ system: s, c, rps: chain2[`c${c}`]?.[s]?.rps ?? NaN, 'p50 ms': chain2[`c${c}`]?.[s]?.p50ms ?? NaN, 'p99 ms': chain2[`c${c}`]?.[s]?.p99ms ?? NaN, 'cpu s/1k': chain2[`c${c}`]?.[s]?.cpuSecPer1k ?? NaN, 'wrk cpu %': chain2[`c${c}`]?.[s]?.loadgenCpuPct ?? NaN, errors: chain2[`c${c}`]?.[s]?.errors ?? NaN })));
   printTable(rows, `chain2 (medians of ${reps} x ${durationS}s, wrk pinned to cpu ${LOADGEN_CPU}; load before ${loadBefore.join(' ')})`);
   printAudit(audit, auditC);
   printTable(
