@@ -38,8 +38,8 @@ function channel(onUnits: (b: Buffer, start: number, end: number) => void): { wr
 }
 
 if (mode === 'echo') {
-  // Echo each read's descriptors as they are (stream mode: the chunk is the fresh 'data' Buffer).
-  const ch = channel((b, start, end) => ch.write(args.io === 'stream' ? b.subarray(start, end) : Buffer.from(b.subarray(start, end))));
+  // Echo each read's descriptors as they are (DescriptorIo copies only what it cannot write now).
+  const ch = channel((b, start, end) => ch.write(b.subarray(start, end)));
 } else if (mode === 'ping') {
   const n = Number(args.n);
   const warmup = Number(args.warmup ?? 2000);

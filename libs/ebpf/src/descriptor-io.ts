@@ -60,7 +60,9 @@ export class DescriptorIo {
     return this;
   }
 
-  /** Writes `buf` (whole descriptors) in order with everything written before. */
+  /** Writes `buf` (whole descriptors) in order with everything written before. What cannot be
+   *  written now is copied into the stream's queue, so `buf` may be reused (e.g. a view of the
+   *  read buffer, echoed) as soon as this returns. */
   write(buf: Buffer): void {
     let off = 0;
     if (this.fd >= 0 && this.socket.writableLength === 0 && !this.socket.destroyed) {
@@ -73,7 +75,7 @@ export class DescriptorIo {
     }
     if (off < buf.length) {
       this.stats.streamed++;
-      this.socket.write(off === 0 ? buf : buf.subarray(off));
+      this.socket.write(Buffer.from(buf.subarray(off)));
     }
   }
 
