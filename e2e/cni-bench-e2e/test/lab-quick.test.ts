@@ -53,6 +53,10 @@ describe.skipIf(!root)('cni-bench lab --quick (root)', () => {
     const suite = read('suite');
     expect(suite.data.measured).toEqual(['calico-np', 'cilium-vxlan']);
     expect(suite.data.failures).toEqual([]);
+    // every phase of every datapath is timed, next to the plan's estimate
+    expect(suite.data.estimate.seconds).toBeGreaterThan(0);
+    expect(suite.data.phaseSeconds.paths).toBeGreaterThan(0);
+    expect(new Set(suite.data.phases.map((p: any) => p.variant))).toEqual(new Set(['calico-np', 'cilium-vxlan']));
     expect(suite.machine.kernel).toBeTruthy();
     expect(suite.loadBefore).toHaveLength(3);
     if (!suite.data.capabilities.have.ipip) expect(suite.data.unsupported.map((u: any) => u.id)).toContain('calico-np-ipip');
@@ -79,6 +83,9 @@ describe.skipIf(!root)('cni-bench lab --quick (root)', () => {
       const rr = c.cpu.find((x: any) => x.workload === 'rr');
       expect(rr.attribution.samples).toBeGreaterThan(0);
       expect(Object.keys(rr.nsPerTransaction)).toEqual(expect.arrayContaining(['bridge', 'netfilter', 'ebpf', 'veth', 'vxlan', 'ip/fib']));
+      // one estimate per perf window, summarised with a CI
+      expect(rr.perPacket.forwarding.n).toBeGreaterThanOrEqual(2);
+      expect(rr.perPacket.forwarding.ci95[0]).toBeLessThanOrEqual(rr.perPacket.forwarding.ci95[1]);
     }
     // Calico-style has no eBPF datapath: at most a stray sample or two (system-wide perf also sees
     // the kernel's own cgroup/LSM BPF hooks), never a real share of the path's CPU.

@@ -16,8 +16,11 @@ export interface BackgroundPoint {
   stream: StreamResult;
   /** Machine CPU busy share while measuring (0..1). */
   cpuBusy: number;
-  /** Background flows that were actually connected (iperf3 reports on stderr when not). */
+  /** Background iperf3 client processes still running at the end (each carries <= 125 flows). */
   bgProcesses: number;
+  /** Seconds until every background flow was established, and for the whole point. */
+  connectSeconds: number;
+  seconds: number;
 }
 
 const PER_PROC = 125;
@@ -34,6 +37,7 @@ export async function backgroundPoint(
   const clients: Daemon[] = [];
   // Longer than connecting + measuring can take; the flows are stopped right after.
   const duration = Math.ceil(60 + flows / 25 + opts.repeats * (opts.seconds + 2) * 2);
+  const t0 = performance.now();
   try {
     for (let i = 0; i < procs; i++) {
       const s = daemon(bg.server.ns, ['iperf3', '-s', '-p', String(PORTS.bgBase + i)]);
@@ -52,12 +56,13 @@ export async function backgroundPoint(
         return (await tcpCount(bg.client.ns, 'established')) >= flows + procs;
       }, 30_000 + flows * 20, 200);
     }
+    const connectSeconds = (performance.now() - t0) / 1000;
     const c0 = cpuTimes();
     const r = await rr(test.client, test.ip, { seconds: opts.seconds, repeats: opts.repeats });
     const s = await stream(test.client, test.ip, { seconds: opts.seconds, repeats: opts.repeats });
     const cpuBusy = busyShare(c0, cpuTimes());
     const alive = clients.filter((c) => c.child.exitCode === null).length;
-    return { flows, rateMbit: opts.rateMbit, rr: r, stream: s, cpuBusy, bgProcesses: alive };
+    return { flows, rateMbit: opts.rateMbit, rr: r, stream: s, cpuBusy, bgProcesses: alive, connectSeconds, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await Promise.all([...clients, ...servers].map((d) => d.stop()));
   }
