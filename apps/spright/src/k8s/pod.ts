@@ -1,4 +1,4 @@
-// What runs in a chain's pods (`spright function`, `spright gateway-pod`): join the chain through the
+// What runs in a chain's pods (`pod-main.ts function`, `pod-main.ts gateway`): join the chain through the
 // node agent's adoption socket, then run the very same host (libs/spright-sdk host-main) or gateway
 // entry the agent spawns locally. Those entries talk to the agent through process.send /
 // 'message' / 'disconnect' (Node's IPC channel, JSON lines over a Unix socket); here that channel is
@@ -91,7 +91,7 @@ function bridgeControl(fd: number, readyFile: string | undefined): void {
 export async function runPod(o: PodOptions): Promise<void> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   if (o.fn === 'gateway') {
-    if (!o.spec) throw new Error('spright gateway-pod: the chain spec is required (SPRIGHT_CHAIN_SPEC)');
+    if (!o.spec) throw new Error('spright gateway pod: the chain spec is required (SPRIGHT_CHAIN_SPEC)');
     await registerChain(o.spec, o.token, log);
     // The gateway pod owns the chain on its node: when Kubernetes stops it (delete, rollout), the
     // agent removes the chain (region, slots) and tells every function pod to stop.
@@ -102,7 +102,7 @@ export async function runPod(o: PodOptions): Promise<void> {
         () => process.exit(0),
       );
     });
-  } else if (!o.module) throw new Error('spright function: the function module is required (SPRIGHT_MODULE)');
+  } else if (!o.module) throw new Error('spright function pod: the function module is required (SPRIGHT_MODULE)');
   const a = await adoptWithRetry(o);
   const w = a.welcome;
   log(`adopted into chain "${o.chain}" as ${o.fn} (instance ${w.instance & 0xffff}, transport ${w.topology.transport}${a.sproxyFd !== undefined ? ', SPROXY socket received' : ''})`);

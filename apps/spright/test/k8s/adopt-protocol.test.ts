@@ -12,6 +12,7 @@ import { buildTopology } from '../../src/agent/topology.ts';
 import { loadChainSpec } from '../../src/spec/index.ts';
 import { closeFd, peerCredentials, pidfdExited, pidfdKill, pidfdOpen, recvWithFds, sendWithFds, unixConnect, UnixFdError } from '../../src/agent/unix-fds.ts';
 import { fixtures, waitFor, writeSpec } from '../helpers.ts';
+import { podOptionsFromEnv, runPod } from '../../src/k8s/pod.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'spright-adopt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -107,6 +108,17 @@ describe('adoption server refusals', () => {
     await slot.stop();
     await expect(started).rejects.toThrow(/the chain is being deleted/);
     await server.close();
+  });
+});
+
+describe('pod entry configuration', () => {
+  it('reads what the manifests set, and names what is missing', async () => {
+    const env = { SPRIGHT_CHAIN: 'shop', SPRIGHT_FUNCTION: 'cart', SPRIGHT_TOKEN: 't', SPRIGHT_MODULE: '/opt/fastpath/x.ts', POD_NAME: 'shop-cart-1', POD_NAMESPACE: 'spright', POD_UID: 'u1', SPRIGHT_ADOPT_WAIT_S: '5' };
+    expect(podOptionsFromEnv(undefined, env)).toMatchObject({ chain: 'shop', fn: 'cart', token: 't', module: '/opt/fastpath/x.ts', pod: { name: 'shop-cart-1', namespace: 'spright', uid: 'u1' }, waitMs: 5000 });
+    expect(() => podOptionsFromEnv(undefined, { ...env, SPRIGHT_TOKEN: '' })).toThrow(/SPRIGHT_TOKEN must be set/);
+    expect(() => podOptionsFromEnv('gateway', { SPRIGHT_TOKEN: 't' })).toThrow(/SPRIGHT_CHAIN must be set/);
+    await expect(runPod({ chain: 'shop', fn: 'gateway', token: 't' })).rejects.toThrow(/chain spec is required/);
+    await expect(runPod({ chain: 'shop', fn: 'cart', token: 't' })).rejects.toThrow(/function module is required/);
   });
 });
 
