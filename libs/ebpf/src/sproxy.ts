@@ -12,6 +12,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { workspaceRoot } from '@fastpath/native';
 import { attachSkMsg, type Attachment } from './attach.ts';
+import { DescriptorIo } from './descriptor-io.ts';
 import { BpfUsageError } from './errors.ts';
 import { closeFd, connectLoopback, localPort, pidfdGetfd, peerPid, socketKind } from './libc.ts';
 import { u32Codec, UpdateFlags, type TypedMap } from './map.ts';
@@ -143,10 +144,10 @@ export class SproxyManager extends EventEmitter<ManagerEvents> implements AsyncD
     peer.on('error', () => {});
     this.sockets.update(u32Codec.encode(SP_DEADLETTER_INSTANCE), fdValue(fd));
     this.deadLetter = new net.Socket({ fd, readable: true, writable: true });
-    this.deadLetter.on('data', framed((d) => {
+    framed(this.deadLetter, (d) => {
       this.counts.deadLetters++;
       this.emit('deadLetter', d);
-    }));
+    });
     this.deadLetter.on('error', (e) => this.emit('error', e));
     this.deadLetter.on('close', () => peer.destroy());
   }
@@ -241,13 +242,12 @@ export class SproxyManager extends EventEmitter<ManagerEvents> implements AsyncD
     this.sockets.update(key, fdValue(fd), UpdateFlags.ANY);
     const reg: Registration = { identity, peer, seq: ++this.seq };
     this.registered.set(identity.instance, reg);
-    peer.on('data', framed((d) => {
+    framed(peer, (d) => {
       this.counts.dropped++;
       this.emit('dropped', d, identity);
-    }));
+    });
     peer.on('error', () => {});
     peer.on('close', () => this.onPeerClosed(reg));
-    peer.resume();
     return reg;
   }
 
@@ -334,13 +334,9 @@ function fdValue(fd: number): Buffer {
   return b;
 }
 
-/** Splits a byte stream into descriptors. */
-function framed(each: (d: Descriptor) => void): (b: Buffer) => void {
-  let carry: Buffer | null = null;
-  return (chunk) => {
-    const b = carry ? Buffer.concat([carry, chunk]) : chunk;
-    const whole = b.length - (b.length % DESCRIPTOR_SIZE);
-    carry = whole < b.length ? Buffer.from(b.subarray(whole)) : null;
-    for (let off = 0; off < whole; off += DESCRIPTOR_SIZE) each(decodeDescriptor(b, off));
-  };
+/** Reads a socket as descriptors (DescriptorIo does the framing). */
+function framed(socket: net.Socket, each: (d: Descriptor) => void): void {
+  DescriptorIo.fromSocket(socket).onUnits((b, start, end) => {
+    for (let off = start; off < end; off += DESCRIPTOR_SIZE) each(decodeDescriptor(b, off));
+  });
 }
