@@ -8,6 +8,8 @@ export interface BenchTopology {
   /** the UPF's N3 and N6 veth ends (in the upf namespace) */
   n3: string;
   n6: string;
+  /** the data network's end of the N6 veth (in the dn namespace) */
+  dnIf: string;
   destroy(): void;
 }
 
@@ -16,7 +18,7 @@ const ip = (...a: string[]) => execFileSync('ip', a, { stdio: ['ignore', 'ignore
 export function benchTopology(uePool: string): BenchTopology {
   const p = `ub${process.pid % 100000}`;
   const t: BenchTopology = {
-    gnb: `${p}g`, upf: `${p}u`, dn: `${p}d`, n3: `${p}u3`, n6: `${p}u6`,
+    gnb: `${p}g`, upf: `${p}u`, dn: `${p}d`, n3: `${p}u3`, n6: `${p}u6`, dnIf: `${p}d0`,
     destroy() {
       for (const ns of [t.gnb, t.upf, t.dn]) {
         try {
