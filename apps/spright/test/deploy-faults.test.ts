@@ -122,3 +122,22 @@ describe('deploy faults and security domains', () => {
   }
 
 });
+
+describe('sequential startup (the Fig. 5.14 baseline)', () => {
+  const agent = new Agent({ log: () => {}, startup: 'sequential' });
+  afterAll(() => agent.close());
+
+  it('starts each process only after the previous one is ready, and the chain serves', async () => {
+    const name = `q${process.pid}`;
+    const spec = loadChainSpec(writeSpec(dir, name, chainYaml(name, `  - { name: helper, module: ${fixtures}/helper.ts }\n`)));
+    const chain = await agent.deploy(spec, () => {});
+    const procs = chain.procs as unknown as { spec: { fn: string }; readyAt: number; startMs: number }[];
+    expect(procs.map((p) => p.spec.fn)).toEqual(['c', 'helper', 'gateway']);
+    for (let i = 1; i < procs.length; i++) {
+      // spawned at readyAt - startMs: never before its predecessor was ready
+      expect(procs[i].readyAt - procs[i].startMs).toBeGreaterThanOrEqual(procs[i - 1].readyAt - 1);
+    }
+    expect((await http(`${chain.url}/x`, { body: 'seq' })).body).toBe('seq');
+    expect(await agent.delete(name)).toBe(true);
+  });
+});
