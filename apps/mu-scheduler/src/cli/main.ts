@@ -90,6 +90,21 @@ export function buildCli(): Command {
     });
 
   program
+    .command('replay-live')
+    .description('the trace replay in real time against a real SPRIGHT chain (deployed through the spright CLI) with Mu admission control and autoscaling in front of its gateway')
+    .option('--data <dir>', 'azure-functions-2019 folder (default: <dataDir>/azure-functions-2019)')
+    .option('--url <url>', 'use this running gateway instead of deploying a chain')
+    .addOption(new Option('--scenario <name>', 'workloads').choices(['trace-scaled', 'table41-load']).default('trace-scaled'))
+    .option('--seconds <n>', 'replay length in seconds (= trace minutes)', int('seconds', 1), 1440)
+    .option('--scale <n>', 'divide invocations by (trace-scaled)', num('scale'), 100)
+    .option('--seed <n>', 'arrival-time seed', int('seed'), 1)
+    .option('--out <name>', 'result name under docs/results/mu/', 'replay-live')
+    .action(async (o) => {
+      const { runReplayLiveCli } = await import('./replay-live.ts');
+      await runReplayLiveCli(o);
+    });
+
+  program
     .command('place')
     .description('place one input (JSON: {nodes:[{name,capacity:[cpu,memMiB]}], functions:[{name,demand,pods}]}) and print the placement')
     .argument('<file>', 'input JSON')

@@ -58,6 +58,20 @@ interface Pod {
 
 type Ev = { t: number; seq: number; kind: 'done'; pod: Pod; fn: number; arrival: number } | { t: number; seq: number; kind: 'ready'; pod: Pod };
 
+/** Mu's autoscaler for Table 4.1: 48 pods of 7 cores / 30 GB, i.e. 12 nodes holding 4 pods each. */
+export function muAutoscalerFor(names: string[], cfg: ReplayConfig): MuAutoscaler {
+  return new MuAutoscaler(names, {
+    execSec: cfg.execSec,
+    concurrency: cfg.concurrency,
+    sloSec: cfg.sloSec,
+    epochSec: cfg.epochSec,
+    startupSec: cfg.startupSec,
+    graceSec: cfg.graceSec,
+    podDemand: [7, 30 * 1024],
+    nodes: Array.from({ length: Math.ceil(cfg.capacityPods / 4) }, (_, i) => ({ name: `w${i}`, capacity: [28, 120 * 1024] as [number, number] })),
+  });
+}
+
 export function simulateReplay(policy: Policy, arrivals: Float64Array[], names: string[], cfg: ReplayConfig, durationSec: number): FunctionResult[] {
   const F = arrivals.length;
   const pendingFifo: Pod[] = [];
@@ -85,20 +99,7 @@ export function simulateReplay(policy: Policy, arrivals: Float64Array[], names: 
   let lastConcT = 0;
 
   const kpa = policy === 'mu' ? [] : names.map(() => new KpaDecider({ target: policy === 'rps' ? cfg.rpsTarget : cfg.concurrencyTarget }));
-  // 48 pods of 7 cores / 30 GB: 12 nodes holding 4 pods each.
-  const mu =
-    policy === 'mu'
-      ? new MuAutoscaler(names, {
-          execSec: cfg.execSec,
-          concurrency: cfg.concurrency,
-          sloSec: cfg.sloSec,
-          epochSec: cfg.epochSec,
-          startupSec: cfg.startupSec,
-          graceSec: cfg.graceSec,
-          podDemand: [7, 30 * 1024],
-          nodes: Array.from({ length: Math.ceil(cfg.capacityPods / 4) }, (_, i) => ({ name: `w${i}`, capacity: [28, 120 * 1024] as [number, number] })),
-        })
-      : undefined;
+  const mu = policy === 'mu' ? muAutoscalerFor(names, cfg) : undefined;
 
   // Per-function indices: the CC baseline can ask for thousands of pods, so nothing below may scan all pods per event.
   const byFn: Set<Pod>[] = names.map(() => new Set());
