@@ -150,6 +150,11 @@ export function findings(paths: PathRow[], cpu: CpuRow[]): { findings: Finding[]
   const ideal: string[] = [];
   const bestIntra = [...intra].sort((a, b) => a.rr.p50.mean - b.rr.p50.mean)[0];
   if (bestIntra) ideal.push(`Intra-host forwarding: ${bestIntra.intra} (${bestIntra.variant} had the lowest intra-host RR latency, ${ci(bestIntra.rr.p50)} µs).`);
+  const cheapest = intra
+    .map((p) => ({ p, c: cpuPerPacket(cpu, p.variant, 'intra') }))
+    .filter((x) => x.c)
+    .sort((a, b) => a.c!.forwarding.mean - b.c!.forwarding.mean)[0];
+  if (cheapest) ideal.push(`Intra-host CPU: ${cheapest.p.intra} (${cheapest.p.variant} spent the least datapath CPU per packet, ${ci(cheapest.c!.forwarding, 0)} ns; see the eBPF finding for whether the CIs separate it from the rest).`);
   const nat = inter.filter((p) => p.inter === 'native');
   const ovl = inter.filter((p) => p.inter !== 'native');
   if (nat.length && ovl.length) {
