@@ -4,7 +4,7 @@
 // no region key, no SPROXY registration path) joins through the adoption socket, receives its
 // instance, the region key and (S mode) its SPROXY socket by SCM_RIGHTS, and serves requests
 // through the gateway. Killing it reclaims its objects; a wrong token is refused with a clear error.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,8 @@ import type { Chain, DeployEvent } from '../../src/agent/chain.ts';
 import { adoptSocket } from '../../src/agent/adopt-protocol.ts';
 import { loadChainSpec } from '../../src/spec/index.ts';
 import { agentTag, appRoot, workspaceRoot } from '../../src/paths.ts';
-import { fixtures, http, leftovers, pidAlive, useStateDir, waitFor, writeSpec } from '../helpers.ts';
+import { fixtures, http, useStateDir, waitFor, writeSpec } from '../helpers.ts';
+import { addPodNetns, tearDownPods } from './pod-netns.ts';
 
 const dir = useStateDir('adopt');
 const tag = agentTag();
@@ -45,8 +46,7 @@ describe.each(['s', 'h'])('adopted function process, transport %s', (mode) => {
   const slot = () => chain.procs.find((p) => p.spec.fn === 'c')!;
 
   beforeAll(async () => {
-    execFileSync('ip', ['netns', 'add', podNs]);
-    execFileSync('ip', ['-n', podNs, 'link', 'set', 'lo', 'up']);
+    addPodNetns(podNs);
     await agent.listen();
     const spec = loadChainSpec(
       writeSpec(dir, name, `name: ${name}\ntransport: ${mode}\npool: { objectSize: 4096, objects: ${OBJECTS} }\ngateway: { timeoutMs: 20000 }\nfunctions:\n  - { name: a, module: ${fixtures}/relay.ts }\n  - { name: c, module: ${fixtures}/echo.ts }\nroutes:\n  default: [a, c]\n`),
@@ -67,16 +67,7 @@ describe.each(['s', 'h'])('adopted function process, transport %s', (mode) => {
     chain = await deployed;
   }, 90_000);
 
-  afterAll(async () => {
-    await agent.close();
-    for (const p of pods) if (p.pid && pidAlive(p.pid)) p.kill('SIGKILL');
-    try {
-      execFileSync('ip', ['netns', 'del', podNs], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-    expect(leftovers(tag)).toEqual([]);
-  });
+  afterAll(() => tearDownPods(agent, pods, podNs, tag));
 
   it('joins from its own network namespace and serves requests through the gateway', async () => {
     const pid = slot().pid!;

@@ -9,7 +9,8 @@ import { Agent } from '../../src/agent/agent.ts';
 import { loadChainSpec } from '../../src/spec/index.ts';
 import { agentTag, workspaceRoot } from '../../src/paths.ts';
 import { chainManifests } from '../../src/k8s/manifests.ts';
-import { fixtures, leftovers, pidAlive, useStateDir, waitFor, writeSpec } from '../helpers.ts';
+import { fixtures, leftovers, useStateDir, waitFor, writeSpec } from '../helpers.ts';
+import { addPodNetns, tearDownPods } from './pod-netns.ts';
 
 const dir = useStateDir('pods');
 const tag = agentTag();
@@ -39,8 +40,7 @@ describe('chain pods as the manifests run them (gateway pod registers the chain,
   let manifests: any[];
 
   beforeAll(async () => {
-    execFileSync('ip', ['netns', 'add', podNs]);
-    execFileSync('ip', ['-n', podNs, 'link', 'set', 'lo', 'up']);
+    addPodNetns(podNs);
     await agent.listen();
     const spec = loadChainSpec(writeSpec(dir, name, `name: ${name}\ntransport: s\npool: { objectSize: 4096, objects: 32 }\ngateway: { port: 18080, timeoutMs: 20000 }\nfunctions:\n  - { name: a, module: ${fixtures}/relay.ts }\n  - { name: c, module: ${fixtures}/echo.ts, instances: 2 }\nroutes:\n  default: [a, c]\n`));
     // The "image" is this checkout: modules resolve where the agent finds them.
@@ -55,16 +55,7 @@ describe('chain pods as the manifests run them (gateway pod registers the chain,
     await Promise.race([waitFor('the chain to be running', () => agent.chains.get(name)?.state === 'running', 90_000), failed]);
   }, 120_000);
 
-  afterAll(async () => {
-    await agent.close();
-    for (const p of pods) if (p.pid && pidAlive(p.pid)) p.kill('SIGKILL');
-    try {
-      execFileSync('ip', ['netns', 'del', podNs], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-    expect(leftovers(tag)).toEqual([]);
-  });
+  afterAll(() => tearDownPods(agent, pods, podNs, tag));
 
   it('every process of the chain is an adopted pod; a request crosses gateway -> a -> c inside the pod network', async () => {
     const chain = agent.chains.get(name)!;
