@@ -2,7 +2,7 @@
 // C function, loaded once per process. Higher-level classes live in region.ts/mempool.ts/ring.ts.
 import { koffi, loadLibrary } from '@fastpath/native';
 
-export const SHM_ABI = 1;
+export const SHM_ABI = 2;
 
 export type Ptr = unknown; // koffi external pointer
 
@@ -15,6 +15,7 @@ export interface ShmBinding {
   regionAttach(name: string, key: Uint8Array, out: Ptr[]): number;
   regionDetach(r: Ptr): void;
   regionUnlink(name: string): number;
+  regionSweep(prefix: string): number;
   regionBase(r: Ptr): Ptr;
   regionSize(r: Ptr): number;
   regionBacking(r: Ptr): number;
@@ -61,6 +62,16 @@ export interface ShmBinding {
   ringWaitAsync(ring: Ptr, strategy: number, timeoutNs: number, cb: (err: unknown, res: number) => void): void;
   ringNotify(ring: Ptr): void;
   ringStats(ring: Ptr, out: Buffer): void;
+  ringWakeFd(ring: Ptr): number;
+  ringPark(ring: Ptr): number;
+  ringUnpark(ring: Ptr): void;
+  spinAdapt(budgetNs: number, maxNs: number, hit: number, idleNs: number, misses: Uint32Array): number;
+  ringRecover(ring: Ptr, pid: number, timeoutNs: number, tombstoned: Uint32Array): number;
+
+  pidwatchStart(out: Ptr[]): number;
+  pidwatchFd(w: Ptr): number;
+  pidwatchAdd(w: Ptr, pid: number): number;
+  pidwatchStop(w: Ptr): void;
 
   waiterStart(ring: Ptr, strategy: number, out: Ptr[]): number;
   waiterFd(w: Ptr): number;
@@ -80,6 +91,7 @@ export function shmBinding(): ShmBinding {
   koffi.opaque('fp_mempool');
   koffi.opaque('fp_ring');
   koffi.opaque('fp_waiter');
+  koffi.opaque('fp_pidwatch');
   const cbType = koffi.proto('void fp_waiter_cb(void *ctx)');
   const f = (sig: string) => lib.func(sig);
   const abi = f('int fp_shm_abi_version(void)');
@@ -95,6 +107,7 @@ export function shmBinding(): ShmBinding {
     regionAttach: f('int fp_region_attach(const char *name, const uint8_t *key, _Out_ fp_region **out)') as any,
     regionDetach: f('void fp_region_detach(fp_region *r)') as any,
     regionUnlink: f('int fp_region_unlink(const char *name)') as any,
+    regionSweep: f('int fp_region_sweep(const char *prefix)') as any,
     regionBase: f('void *fp_region_base(const fp_region *r)') as any,
     regionSize: f('uint64_t fp_region_size(const fp_region *r)') as any,
     regionBacking: f('int fp_region_backing(const fp_region *r)') as any,
@@ -141,6 +154,16 @@ export function shmBinding(): ShmBinding {
     ringWaitAsync: ((ring: Ptr, s: number, t: number, cb: (err: unknown, res: number) => void) => ringWait.async(ring, s, t, cb)) as any,
     ringNotify: f('void fp_ring_notify(fp_ring *ring)') as any,
     ringStats: f('void fp_ring_stats(const fp_ring *ring, _Out_ uint8_t *out)') as any,
+    ringWakeFd: f('int fp_ring_wake_fd(fp_ring *ring)') as any,
+    ringPark: f('int fp_ring_park(fp_ring *ring)') as any,
+    ringUnpark: f('void fp_ring_unpark(fp_ring *ring)') as any,
+    spinAdapt: f('uint32_t fp_spin_adapt(uint32_t budget_ns, uint32_t max_ns, int hit, int64_t idle_ns, _Inout_ uint32_t *misses)') as any,
+    ringRecover: f('int fp_ring_recover(fp_ring *ring, int32_t pid, int64_t timeout_ns, _Out_ uint32_t *tombstoned)') as any,
+
+    pidwatchStart: f('int fp_pidwatch_start(_Out_ fp_pidwatch **out)') as any,
+    pidwatchFd: f('int fp_pidwatch_fd(fp_pidwatch *w)') as any,
+    pidwatchAdd: f('int fp_pidwatch_add(fp_pidwatch *w, int32_t pid)') as any,
+    pidwatchStop: f('void fp_pidwatch_stop(fp_pidwatch *w)') as any,
 
     waiterStart: f('int fp_waiter_start(fp_ring *ring, int strategy, _Out_ fp_waiter **out)') as any,
     waiterFd: f('int fp_waiter_fd(fp_waiter *w)') as any,

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { shmBinding, type Ptr } from './binding.ts';
 import { GENERATION_MAX, OFFSET_MAX, makeObject } from './descriptor.ts';
 import { ShmCode } from './errors.ts';
+import { watchProcessExit } from './process-watch.ts';
 import { check, errorFor, type Region } from './region.ts';
 
 export interface MempoolOptions {
@@ -143,17 +144,20 @@ export class Mempool implements Disposable {
   /** Manager side: when `child` exits (however it dies), reclaim every object it owns and report
    * the count. Objects it sent that still sit in rings are reclaimed too (their descriptors turn
    * stale); to hand those to a new consumer instead, drain first and call reclaim() yourself.
+   * `target` is a ChildProcess or the pid of any process (watched with a pidfd).
    * Returns a function that stops watching. */
-  reclaimOnExit(child: ChildProcess, onReclaimed?: (count: number, pid: number) => void): () => void {
-    const pid = child.pid;
+  reclaimOnExit(target: ChildProcess | number, onReclaimed?: (count: number, pid: number) => void): () => void {
+    const pid = typeof target === 'number' ? target : target.pid;
     if (pid === undefined) throw errorFor(ShmCode.INVAL, this.region.name, 'reclaimOnExit: child has no pid (not started)');
     const onExit = () => {
       if (this.#h === null) return;
       const n = this.reclaim(pid);
       onReclaimed?.(n, pid);
     };
-    child.once('exit', onExit);
-    return () => child.off('exit', onExit);
+    // a pid: any process, through a pidfd (it need not be our child)
+    if (typeof target === 'number') return watchProcessExit(pid, onExit);
+    target.once('exit', onExit);
+    return () => target.off('exit', onExit);
   }
   /** Quiescent audit: objects lost by a process killed inside alloc/free; repair puts them back. */
   audit(repair = false): number {

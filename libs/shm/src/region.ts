@@ -1,9 +1,11 @@
 // Region: a named shared-memory file (hugetlbfs or /dev/shm) holding mempools and rings.
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { koffi } from '@fastpath/native';
 import { shmBinding, type Ptr } from './binding.ts';
 import { InvalidArgumentError, RegionNotFoundError, ShmCode, shmError, type ShmError } from './errors.ts';
 import { Mempool, type MempoolOptions } from './mempool.ts';
+import { watchProcessExit } from './process-watch.ts';
 import { Ring, type RingOptions } from './ring.ts';
 
 export const KEY_LEN = 16;
@@ -99,6 +101,52 @@ export class Region implements Disposable {
     if (rc === ShmCode.NOENT) return false;
     check(rc, name, 'unlink');
     return true;
+  }
+
+  /**
+   * Removes stale regions named `<prefix>...`: files with the region magic whose creator pid is
+   * dead (an interrupted benchmark or test), their wake FIFOs, and dead creators' temp files.
+   * Never touches live regions or files without the magic. Returns how many regions it removed.
+   */
+  static sweepStale(prefix: string): number {
+    return check(shmBinding().regionSweep(prefix), prefix, `sweep stale regions "${prefix}*"`);
+  }
+
+  /**
+   * Manager side: when process `target` (a ChildProcess, or the pid of any process: watched
+   * with a pidfd) exits, recover every ring opened through this handle (tombstones for slots it
+   * reserved but never published; its reservation records freed), then reclaim every object it
+   * owns in every pool opened through this handle. Reports what was done.
+   */
+  reclaimOnExit(target: ChildProcess | number, onDone?: (r: { pid: number; reclaimed: number; tombstoned: number }) => void): () => void {
+    const pid = typeof target === 'number' ? target : target.pid;
+    if (pid === undefined) throw new InvalidArgumentError(ShmCode.INVAL, this.name, `fastpath/shm: region "${this.name}" reclaimOnExit: child has no pid (not started)`);
+    const onExit = () => {
+      if (this.#handle === null) return;
+      let reclaimed = 0;
+      let tombstoned = 0;
+      let pending: Ring[] = [];
+      for (const c of this.#children)
+        if (c instanceof Ring) {
+          const r = c.recover(pid, 100);
+          tombstoned += r.tombstoned;
+          if (r.pending) pending.push(c);
+        }
+      for (const c of this.#children) if (c instanceof Mempool) reclaimed += c.reclaim(pid);
+      onDone?.({ pid, reclaimed, tombstoned });
+      // a dead reservation behind a live one: producers waiting for it repair it too; keep
+      // trying here (bounded) in case none does
+      let tries = 0;
+      const retry = () => {
+        if (this.#handle === null || ++tries > 100) return;
+        pending = pending.filter((r) => !r.closed && r.recover(0, 10).pending);
+        if (pending.length) setTimeout(retry, 50);
+      };
+      if (pending.length) setTimeout(retry, 50);
+    };
+    if (typeof target === 'number') return watchProcessExit(pid, onExit);
+    target.once('exit', onExit);
+    return () => target.off('exit', onExit);
   }
 
   /** Environment for a child process of this domain (see attachFromEnv). */

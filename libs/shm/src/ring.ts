@@ -9,12 +9,14 @@ import { check, errorFor, type Region } from './region.ts';
 
 export type RingType = 'spsc' | 'mpsc' | 'mpmc';
 export type WaitStrategy = 'poll' | 'sleep' | 'hybrid';
-/** How a sleeping consumer's wake-up reaches the event loop: 'pipe' = native waiter thread
- * writes a pipe watched by a net.Socket; 'async' = koffi async call of fp_ring_wait on the
- * libuv threadpool. (The third option, a waiter thread calling a koffi-registered callback, is
- * measured by the bench but not offered here: stopping it can deadlock when the thread is
- * blocked handing a callback to the main thread while the main thread joins it.) */
-export type WakeIntegration = 'pipe' | 'async';
+/** How a sleeping consumer's wake-up reaches the event loop: 'fifo' (default) = the producer
+ * writes the ring's wake FIFO, which a net.Socket watches (one wake-up per message); 'pipe' =
+ * a native waiter thread sleeps on the doorbell futex and writes a pipe (two wake-ups); 'async' =
+ * koffi async call of fp_ring_wait on the libuv threadpool. (A waiter thread calling a
+ * koffi-registered callback is measured by the bench but not offered here: stopping it can
+ * deadlock when the thread is blocked handing a callback to the main thread while the main
+ * thread joins it.) See the README for the measurements behind the default. */
+export type WakeIntegration = 'fifo' | 'pipe' | 'async';
 
 export interface RingOptions {
   /** spsc (default): one producer, one consumer; mpsc: many producers; mpmc: many of both. */
@@ -27,9 +29,10 @@ export interface ListenOptions {
   strategy: WaitStrategy;
   /** Descriptors moved per native call while draining (default 256). */
   burst?: number;
-  /** Default 'pipe': native waiter thread -> pipe -> net.Socket. */
+  /** Default 'fifo': producer -> ring's wake FIFO -> net.Socket. */
   integration?: WakeIntegration;
-  /** hybrid: upper bound of the main-thread spin before sleeping, ns (default 50 µs). */
+  /** hybrid: upper bound of the main-thread spin, ns (default 50 µs). The event loop is never
+   * blocked by spinning for longer than this per turn. */
   maxSpinNs?: number;
 }
 
@@ -40,6 +43,17 @@ export interface RingStats {
   wakes: number;
   sleeps: number;
   spinBudget: number;
+  /** Reservation records held by producer threads (MPSC/MPMC crash recovery). */
+  records: number;
+  /** Slots filled with tombstones by recover(). */
+  tombstones: number;
+}
+
+export interface RecoverResult {
+  /** Slots of the dead process filled with tombstones (consumers skip them). */
+  tombstoned: number;
+  /** A dead reservation still waits behind a live one; call recover(0) again later. */
+  pending: boolean;
 }
 
 const ASYNC_SLICE_NS = 250_000_000;
@@ -83,6 +97,9 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
     const out: Ptr[] = [null];
     check(shmBinding().ringAttach(region.handle, name, out), region.name, `attach ring "${name}"`);
     return new Ring(region, name, out[0]);
+  }
+  get closed(): boolean {
+    return this.#h === null;
   }
   get handle(): Ptr {
     if (this.#h === null) throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}" is closed`);
@@ -184,18 +201,32 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
     shmBinding().ringNotify(this.handle);
   }
   stats(): RingStats {
-    const buf = Buffer.alloc(48);
+    const buf = Buffer.alloc(56);
     shmBinding().ringStats(this.handle, buf);
     const u = (o: number) => Number(buf.readBigUInt64LE(o));
-    return { enqueued: u(0), dequeued: u(8), full: u(16), wakes: u(24), sleeps: u(32), spinBudget: buf.readUInt32LE(40) };
+    return { enqueued: u(0), dequeued: u(8), full: u(16), wakes: u(24), sleeps: u(32), spinBudget: buf.readUInt32LE(40), records: buf.readUInt32LE(44), tombstones: u(48) };
+  }
+  /**
+   * Manager side, after process `pid` died: fills the slots it reserved on this MPSC/MPMC ring
+   * but never published with tombstones, so later producers and the consumer do not stall
+   * (0 for SPSC). Also frees its reservation records, so call it for every producer that exits.
+   * Waits up to timeoutMs for a dead reservation that sits behind a live one.
+   */
+  recover(pid: number, timeoutMs = 1000): RecoverResult {
+    if (!Number.isInteger(pid) || pid < 0) throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}": recover needs a pid >= 0, got ${pid}`);
+    const t = new Uint32Array(1);
+    const rc = shmBinding().ringRecover(this.handle, pid, Math.round(timeoutMs * 1e6), t);
+    if (rc === ShmCode.TIMEOUT) return { tombstoned: t[0], pending: true };
+    check(rc, this.region.name, `recover ring "${this.name}" from pid ${pid}`);
+    return { tombstoned: t[0], pending: false };
   }
 
   /**
    * Consumes the ring from the event loop: emits 'burst' (buffer, n) per native dequeue and,
    * when someone listens for it, 'descriptor' per entry. poll spins on the main thread in 1 ms
-   * slices (100% CPU, lowest latency); sleep parks a native waiter thread on the doorbell;
-   * hybrid spins an adaptive budget on the main thread, then parks the waiter.
-   * Returns a function that stops listening.
+   * slices (100% CPU, lowest latency); sleep parks on the ring's wake FIFO (by default) as soon
+   * as the ring is empty; hybrid first spins an adaptive budget (fp_spin_adapt, <= maxSpinNs
+   * per event-loop turn), then parks. Returns a function that stops listening.
    */
   listen(opts: ListenOptions): () => void {
     if (this.#stopListen) throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}" already has a listener`);
@@ -204,7 +235,9 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
     const burst = opts.burst ?? 256;
     const buf = Buffer.alloc(burst * DESCRIPTOR_SIZE);
     const maxSpin = opts.maxSpinNs ?? 50_000;
+    const hybrid = opts.strategy === 'hybrid';
     let spinBudget = Math.min(maxSpin, 10_000);
+    const misses = new Uint32Array(1);
     let stopped = false;
 
     const drain = (): number => {
@@ -216,20 +249,6 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
         this.emit('burst', buf, n);
         if (this.listenerCount('descriptor') > 0) for (let i = 0; i < n; i++) this.emit('descriptor', decodeDescriptor(buf, i * DESCRIPTOR_SIZE));
         if (stopped) return total;
-      }
-    };
-    // hybrid: keep spinning while the producer keeps up; halve the budget when a spin finds
-    // nothing (peer idle or starved of CPU), double it when it pays off.
-    const spinThenDrain = (): void => {
-      while (!stopped) {
-        const rc = b.ringWait(h, 0, spinBudget);
-        if (rc > 0) {
-          drain();
-          spinBudget = Math.min(maxSpin, spinBudget * 2);
-        } else {
-          spinBudget = Math.max(MIN_SPIN_NS, spinBudget >> 1);
-          return;
-        }
       }
     };
     const safe = (fn: () => void) => () => {
@@ -249,14 +268,66 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
         if (!stopped) setImmediate(tick);
       });
       setImmediate(tick);
+    } else if ((opts.integration ?? 'fifo') === 'fifo') {
+      // One hop: drain, (hybrid) spin, then park: flag "asleep on the FIFO", re-check, return to
+      // the loop. The producer that next enqueues writes the FIFO; its byte wakes the socket.
+      let idleSince = 0; // performance.now() when the last unsuccessful spin began (hybrid)
+      const turn = safe(() => {
+        if (stopped) return;
+        if (hybrid && idleSince > 0) {
+          spinBudget = b.spinAdapt(spinBudget, maxSpin, 0, Math.round((performance.now() - idleSince) * 1e6), misses);
+          idleSince = 0;
+        }
+        let spun = 0;
+        for (;;) {
+          drain();
+          if (stopped) return;
+          if (hybrid && spinBudget > 0) {
+            const s0 = performance.now();
+            const rc = b.ringWait(h, 0, Math.max(1, Math.min(spinBudget, maxSpin - spun)));
+            spun += (performance.now() - s0) * 1e6;
+            if (rc > 0) {
+              spinBudget = b.spinAdapt(spinBudget, maxSpin, 1, 0, misses);
+              // a busy stream: keep going, but give the loop a turn once maxSpin is spent
+              if (spun >= maxSpin) return void setImmediate(turn);
+              continue;
+            }
+            idleSince = s0;
+          } else if (hybrid) idleSince = performance.now();
+          if (b.ringPark(h) > 0) continue;
+          return;
+        }
+      });
+      const sock = new Socket({ fd: check(b.ringWakeFd(h), this.region.name, `open the wake FIFO of ring "${this.name}"`), readable: true, writable: false });
+      sock.on('data', turn);
+      sock.on('error', (e) => this.emit('error', e));
+      setImmediate(turn);
+      teardown = () => {
+        b.ringUnpark(h);
+        sock.destroy();
+      };
     } else {
       const strategy = STRATEGIES[opts.strategy];
-      const integration = opts.integration ?? 'pipe';
+      const integration = opts.integration;
+      // hybrid with a thread in between: spin on the main thread after each drain, halving
+      // the budget on a miss (the waiter thread's own spin adapts with fp_spin_adapt)
+      const spinThenDrain = (): void => {
+        while (!stopped) {
+          const rc = b.ringWait(h, 0, spinBudget);
+          if (rc > 0) {
+            drain();
+            spinBudget = Math.min(maxSpin, spinBudget * 2);
+          } else {
+            spinBudget = Math.max(MIN_SPIN_NS, spinBudget >> 1);
+            return;
+          }
+        }
+      };
       let rearm: () => void = () => {};
       const onWake = safe(() => {
         if (stopped) return;
         drain();
-        if (opts.strategy === 'hybrid') spinThenDrain();
+        if (hybrid) spinThenDrain();
         rearm();
       });
       if (integration === 'async') {
@@ -273,7 +344,7 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
         teardown = () => this.#wakePending(h);
         rearm();
       } else {
-        if (integration !== 'pipe') throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}": integration must be pipe|async, got ${String(integration)}`);
+        if (integration !== 'pipe') throw errorFor(ShmCode.INVAL, this.region.name, `ring "${this.name}": integration must be fifo|pipe|async, got ${String(integration)}`);
         const out: Ptr[] = [null];
         check(b.waiterStart(h, strategy, out), this.region.name, `start waiter on ring "${this.name}"`);
         const w = out[0];

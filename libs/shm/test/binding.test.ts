@@ -11,6 +11,43 @@ afterEach(cleanupRegions);
 describe('native binding', () => {
   const b = shmBinding();
 
+  it('wake FIFO: park flags the ring, the next send writes one byte, unpark withdraws', async () => {
+    using r = Region.create(regionName('park'), { size: 1 << 20, hugepages: 'never' });
+    const ring = r.createRing('q', { slots: 8 });
+    const fd = b.ringWakeFd(ring.handle);
+    expect(fd).toBeGreaterThanOrEqual(0);
+    const { readSync, closeSync } = await import('node:fs');
+    const readByte = () => {
+      try {
+        return readSync(fd, Buffer.alloc(16));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return 0;
+        throw e;
+      }
+    };
+    expect(b.ringPark(ring.handle)).toBe(0);
+    ring.send({ instance: 1, chain: 0, flags: 0, topic: 0, offset: 0, generation: 0 });
+    ring.send({ instance: 2, chain: 0, flags: 0, topic: 0, offset: 0, generation: 0 });
+    expect(readByte()).toBe(1); // one wake for the two sends
+    expect(b.ringPark(ring.handle)).toBe(2); // not empty: refused
+    ring.receiveBurst(Buffer.alloc(32));
+    expect(b.ringPark(ring.handle)).toBe(0);
+    b.ringUnpark(ring.handle);
+    ring.send({ instance: 3, chain: 0, flags: 0, topic: 0, offset: 0, generation: 0 });
+    expect(readByte()).toBe(0);
+    closeSync(fd);
+  });
+
+  it('spin budget adaptation (fp_spin_adapt): keep on a hit, grow on a short sleep, halve on a long one, quarter when starved', () => {
+    const m = new Uint32Array(1);
+    expect(b.spinAdapt(8000, 50_000, 1, 0, m)).toBe(8000);
+    expect(b.spinAdapt(8000, 50_000, 0, 12_000, m)).toBe(16_000);
+    expect(m[0]).toBe(1);
+    expect(b.spinAdapt(8000, 50_000, 0, 5_000_000, m)).toBe(4000);
+    m[0] = 7;
+    expect(b.spinAdapt(8000, 1_000_000, 0, 9000, m)).toBe(2000);
+  });
+
   it('ABI, nop and error names', () => {
     expect(b.abiVersion()).toBe(SHM_ABI);
     expect(Number(b.nop(12345))).toBe(12345);

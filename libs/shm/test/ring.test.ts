@@ -42,7 +42,7 @@ describe('Ring', () => {
     expect(ring.receive()).toEqual(d(5));
   });
 
-  for (const [strategy, integration] of [['poll', 'pipe'], ['sleep', 'pipe'], ['hybrid', 'pipe'], ['sleep', 'async'], ['hybrid', 'async']] as const) {
+  for (const [strategy, integration] of [['poll', 'fifo'], ['sleep', 'fifo'], ['hybrid', 'fifo'], ['sleep', 'pipe'], ['hybrid', 'pipe'], ['sleep', 'async'], ['hybrid', 'async']] as const) {
     it(`listen(${strategy}, ${integration}) delivers every descriptor without blocking the event loop`, async () => {
       using r = mkRegion();
       const ring = r.createRing('l', { slots: 64 });
