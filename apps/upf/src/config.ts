@@ -20,8 +20,9 @@ export interface UpfConfig {
    *  received — `socket` (recvmmsg, default) or AF_XDP on `interface` (`xdp` = native XDP when the
    *  driver has it, else generic; `xdp-native`, `xdp-generic` force one). */
   n3: { address: string; port: number; io: 'socket' | XdpMode; interface?: string };
-  /** N6: the interface towards the data network. */
-  n6: { interface: string };
+  /** N6: the interface towards the data network; nextHopMac: send N6 through AF_PACKET (qdisc
+   *  bypass) to this MAC instead of the routed raw socket (directly attached DN / gateway). */
+  n6: { interface: string; nextHopMac?: string };
   /** Network namespace (name under /var/run/netns, or a path) that holds N3 and N6; empty = ours. */
   netns: string;
   classifier: KindName;
@@ -34,6 +35,12 @@ export interface UpfConfig {
   teidBase: number;
   /** Application ID (PDI) -> flow descriptions in SDF filter syntax (`permit out ... from ... to ...`). */
   applications: Map<string, string[]>;
+}
+
+function nextHop(v: unknown): { nextHopMac?: string } {
+  if (v === undefined) return {};
+  if (typeof v !== 'string' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(v)) throw new UpfConfigError('n6.nextHopMac', `a MAC address like 02:00:00:00:00:01, got ${JSON.stringify(v)}`);
+  return { nextHopMac: v };
 }
 
 const IO = ['socket', 'xdp', 'xdp-native', 'xdp-generic'] as const;
@@ -91,7 +98,7 @@ export function parseConfig(doc: unknown): UpfConfig {
     nodeId: d.nodeId,
     pfcp: { address: ip(d.pfcp?.address ?? '0.0.0.0', 'pfcp.address'), port: int(d.pfcp?.port, 'pfcp.port', 0, 65535, 8805) },
     n3: { address: ip(d.n3?.address, 'n3.address'), port: int(d.n3?.port, 'n3.port', 0, 65535, 2152), ...n3io(d.n3) },
-    n6: { interface: d.n6.interface },
+    n6: { interface: d.n6.interface, ...nextHop(d.n6.nextHopMac) },
     netns: typeof d.netns === 'string' ? d.netns : '',
     classifier,
     maxSessions: int(d.maxSessions, 'maxSessions', 1, 1 << 22, 1024),

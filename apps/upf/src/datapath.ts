@@ -98,6 +98,7 @@ function bind() {
     n3Port: lib.func('int upf_dp_n3_port(upf_dp *dp)'),
     openXsk: lib.func('int upf_dp_open_xsk(upf_dp *dp, const char *netns, const char *ifname, const char *obj, int mode)'),
     ioMode: lib.func('int upf_dp_io_mode(upf_dp *dp)'),
+    setN6Nexthop: lib.func('int upf_dp_set_n6_nexthop(upf_dp *dp, const uint8_t *mac)'),
     start: lib.func('int upf_dp_start(upf_dp *dp)'),
     stop: lib.func('int upf_dp_stop(upf_dp *dp)'),
     sessionAdd: lib.func('int upf_dp_session_add(upf_dp *dp, uint64_t seid, uint32_t teid, uint32_t ue)'),
@@ -211,6 +212,12 @@ export class Datapath {
     const ns = o.netns && !o.netns.includes('/') ? `/var/run/netns/${o.netns}` : (o.netns ?? '');
     const obj = o.bpfObject ?? join(workspaceRoot, 'dist/bpf/upf_xsk.bpf.o');
     check(native().openXsk(this.h, ns, o.ifname, obj, IO_MODES[o.mode ?? 'xdp']) as number, 'openXsk', this.h);
+  }
+  /** N6 output through AF_PACKET (qdisc bypass) to this next-hop MAC ("aa:bb:..."); null = raw IPv4 socket. */
+  setN6Nexthop(mac: string | null): void {
+    if (mac !== null && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new UpfDpError('EINVAL', 'setN6Nexthop', `not a MAC address: ${mac}`);
+    const buf = mac === null ? null : Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
+    check(native().setN6Nexthop(this.h, buf) as number, 'setN6Nexthop', this.h);
   }
   /** How N3 is received: 'socket' (recvmmsg), 'xdp-native' or 'xdp-generic' (AF_XDP). */
   ioMode(): IoMode {

@@ -27,7 +27,7 @@ function session(dp: Datapath) {
 
 describe('upf-dp binding', () => {
   it('reports ABI, error and drop names, and packs cookies', () => {
-    expect(upfDpAbiVersion()).toBe(1);
+    expect(upfDpAbiVersion()).toBe(2);
     expect(dropName(2)).toBe('no-session');
     expect(dropName(42)).toBeNull();
     expect(strerror(-2)).toMatch(/./);

@@ -111,6 +111,7 @@ describe('upf.yaml validation and the CLI', () => {
       [{ n3: { address: '1.2.3.4' }, n6: { interface: 'x' } }, /nodeId/],
       [{ ...base, applications: ['dns'] }, /applications: a mapping/],
       [{ ...base, n3: { address: '10.0.0.2', io: 'dpdk' } }, /n3\.io: one of socket, xdp/],
+      [{ ...base, n6: { interface: 'eth1', nextHopMac: '02:00' } }, /n6\.nextHopMac: a MAC address/],
       [{ ...base, n3: { address: '10.0.0.2', io: 'xdp' } }, /n3\.interface: the N3 interface name/],
       [{ ...base, applications: { dns: [] } }, /applications\.dns: a non-empty list/],
       [{ ...base, applications: { dns: ['permit out 17 from any 99999 to assigned'] } }, /applications\.dns: "permit/],

@@ -25,6 +25,9 @@ describe.skipIf(missing !== '')(`AF_XDP N3 receive ${missing}`, () => {
   });
   afterAll(() => t?.destroy());
 
+  const link = () => JSON.parse(execFileSync('ip', ['-n', t.dn, '-j', '-s', 'link', 'show', 'dev', t.dnIf], { encoding: 'utf8' }))[0];
+  const dnMac = (): string => link().address;
+  const dnRx = (): number => link().stats64.rx.packets;
   const xdpOn = () => execFileSync('ip', ['-n', t.upf, 'link', 'show', 'dev', t.n3], { encoding: 'utf8' }).includes('xdp');
 
   it('forwards GTP-U received by AF_XDP to N6; other traffic still reaches the kernel; detached on destroy', () => {
@@ -43,6 +46,10 @@ describe.skipIf(missing !== '')(`AF_XDP N3 receive ${missing}`, () => {
       dp.openXsk({ netns: t.upf, ifname: t.n3 });
       expect(dp.ioMode()).toBe('xdp-native'); // veth has native XDP
       expect(xdpOn()).toBe(true);
+      // N6 out through AF_PACKET (qdisc bypass) straight to the data network's MAC
+      expect(() => dp.setN6Nexthop('zz:00')).toThrow(/not a MAC/);
+      dp.setN6Nexthop(dnMac());
+      const dnRx0 = dnRx();
       dp.start();
       const out = execFileSync('ip', ['netns', 'exec', t.gnb, GEN, 'gtpu', '192.168.3.1', '2152', '1', String(TEID), '10.64.0.1', '192.168.6.2', '0.3'], { encoding: 'utf8' });
       const sent = Number(/sent (\d+)/.exec(out)![1]);
@@ -54,6 +61,8 @@ describe.skipIf(missing !== '')(`AF_XDP N3 receive ${missing}`, () => {
       expect(s.rxN3).toBeGreaterThan(0);
       expect(s.txN6 + s.drops['tx-error']).toBe(s.rxN3); // every packet received was classified and sent on
       expect(s.drops.malformed).toBe(0);
+      expect(s.txN6).toBeGreaterThan(0);
+      expect(dnRx() - dnRx0).toBeGreaterThanOrEqual(s.txN6); // they arrived at the DN end of the veth
       dp.stop();
     } finally {
       dp.destroy();

@@ -87,6 +87,8 @@ struct upf_dp {
 
 	int n3_fd, n6_rx_fd, n6_tx_fd, n6_ifindex;
 	struct dp_xsk *xsk; /* AF_XDP N3 receive (xsk.c), NULL = recvmmsg */
+	uint8_t n6_mac[6];  /* next hop for N6 output through n6_rx_fd ... */
+	_Atomic int n6_mac_set; /* ... when set; else the raw IPv4 socket */
 	uint16_t n3_port;
 	pthread_t thread;
 	atomic_int running;

@@ -183,6 +183,27 @@ int upf_dp_open(struct upf_dp *dp, const char *netns, const char *n3_addr, uint1
 	return rc;
 }
 
+int upf_dp_set_n6_nexthop(struct upf_dp *dp, const uint8_t *mac)
+{
+	if (!dp)
+		return UPF_EINVAL;
+	if (dp->n6_rx_fd < 0)
+		return UPF_ENOENT;
+	if (!mac) {
+		atomic_store(&dp->n6_mac_set, 0);
+		return 0;
+	}
+	if (atomic_load(&dp->running))
+		return UPF_EBUSY; /* the MAC is read by the thread without a lock */
+	int one = 1;
+	/* straight to the driver: no qdisc for a packet we already batch */
+	if (setsockopt(dp->n6_rx_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0)
+		return sys_fail(dp, "PACKET_QDISC_BYPASS");
+	memcpy(dp->n6_mac, mac, 6);
+	atomic_store(&dp->n6_mac_set, 1);
+	return 0;
+}
+
 int upf_dp_n3_port(const struct upf_dp *dp) { return dp && dp->n3_fd >= 0 ? dp->n3_port : UPF_ENOENT; }
 
 /* Sends (or captures) the batch's output with one sendmmsg per socket. */
@@ -229,6 +250,9 @@ void dp_emit(struct upf_dp *dp, enum out_mode mode, struct txd *tx, int n)
 	struct mmsghdr mm[2][UPF_DP_BATCH * 2];
 	struct iovec iov[UPF_DP_BATCH * 2][2];
 	struct sockaddr_in to[UPF_DP_BATCH * 2];
+	int l2 = atomic_load_explicit(&dp->n6_mac_set, memory_order_relaxed);
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP), .sll_ifindex = dp->n6_ifindex, .sll_halen = 6 };
+	memcpy(ll.sll_addr, dp->n6_mac, 6);
 	int cnt[2] = { 0, 0 };
 	for (int i = 0; i < n; i++) {
 		int s = tx[i].iface == UPF_IF_CORE;
@@ -242,10 +266,15 @@ void dp_emit(struct upf_dp *dp, enum out_mode mode, struct txd *tx, int n)
 			iov[i][k++] = (struct iovec){ .iov_base = (void *)tx[i].data, .iov_len = tx[i].len };
 		h->msg_hdr.msg_iov = iov[i];
 		h->msg_hdr.msg_iovlen = (size_t)k;
-		h->msg_hdr.msg_name = &to[i];
-		h->msg_hdr.msg_namelen = sizeof(to[i]);
+		if (s && l2) {
+			h->msg_hdr.msg_name = &ll;
+			h->msg_hdr.msg_namelen = sizeof(ll);
+		} else {
+			h->msg_hdr.msg_name = &to[i];
+			h->msg_hdr.msg_namelen = sizeof(to[i]);
+		}
 	}
-	int fds[2] = { dp->n3_fd, dp->n6_tx_fd };
+	int fds[2] = { dp->n3_fd, l2 ? dp->n6_rx_fd : dp->n6_tx_fd };
 	uint64_t ok[2] = { 0, 0 }, failed = 0;
 	for (int s = 0; s < 2; s++) {
 		int done = 0;
