@@ -14,12 +14,23 @@ import { VARIANTS, eproxyLab, installRules, measure, type Sample, type Variant }
 import { killChildren, nodePeer } from './procs.ts';
 import { pipeFloor, rttRun, sproxyVerdictCost, type Impl, type RttResult, type Transport } from './rtt.ts';
 
-const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
+function num(name: string, dflt: number, min = 1): number {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isInteger(v) || v < min) {
+    console.error(`ebpf bench: ${name}=${process.env[name]} must be an integer >= ${min}`);
+    process.exit(2);
+  }
+  return v;
+}
 const ROUNDS = num('EBPF_BENCH_ROUNDS', 3);
 const RTT_ITERS = num('EBPF_BENCH_RTT_ITERS', 10_000);
 const ONEWAY_N = num('EBPF_BENCH_ONEWAY_N', 200_000);
 const EPROXY_SECS = num('EBPF_BENCH_EPROXY_SECS', 3);
 const RULES = (process.env.EBPF_BENCH_RULES ?? '0,1000,10000').split(',').map(Number);
+if (RULES.some((n) => !Number.isInteger(n) || n < 0 || n > 65535)) {
+  console.error(`ebpf bench: EBPF_BENCH_RULES=${process.env.EBPF_BENCH_RULES} must list rule counts 0..65535, e.g. 0,1000,10000`);
+  process.exit(2);
+}
 const EPROXY_ROUNDS = Math.min(ROUNDS, 2);
 
 if (process.argv.includes('--help')) {
