@@ -24,6 +24,18 @@ const cleanup = () => {
   for (const r of regions) if (!r.detached) r.destroy();
 };
 process.on('exit', cleanup);
+// Ctrl-C / kill: remove our regions (and their FIFOs) before leaving
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    log(`${sig}: removing bench regions`);
+    cleanup();
+    process.exit(130);
+  });
+// regions left by an earlier run that was killed outright (SIGKILL, power loss)
+{
+  const swept = Region.sweepStale('fpbench-');
+  if (swept) log(`removed ${swept} stale region(s) of dead bench runs`);
+}
 
 // ---- C benches --------------------------------------------------------------------------
 function cBench(bin: string, args: string[] = []): any {
@@ -47,9 +59,12 @@ function startPeer(region: Region, args: string[]) {
 }
 
 // ---- ping-pong ------------------------------------------------------------------------------
-interface PingResult { p50us: number; p99us: number; n: number }
+/** One-way = producer's CLOCK_MONOTONIC stamp in the message to the consumer's JS handler
+ * (ping -> peer); rtt = ping -> peer -> pong back in the pinger's handler. */
+interface PingResult { p50us: number; p99us: number; rttP50us: number; rttP99us: number; n: number }
 
-/** Round trips ping -> peer -> pong; the waiting side uses `strategy` in both processes. */
+/** Ping-pong; both processes wait with `strategy`. After a 1 ms gap the peer has been idle for
+ * 1 ms when the ping arrives: its one-way latency is the idle-to-wake latency. */
 async function pingpong(strategy: WaitStrategy, integration: WakeIntegration | 'callback', gapMs: number, n: number): Promise<PingResult> {
   const region = Region.create(name(`pp-${strategy}-${integration}-${gapMs}`), { size: 4 << 20 });
   regions.push(region);
@@ -60,19 +75,24 @@ async function pingpong(strategy: WaitStrategy, integration: WakeIntegration | '
   const buf = descriptorBuffer(1);
   const rx = descriptorBuffer(32);
   const rtt: number[] = [];
+  const oneWay: number[] = [];
   let t0 = 0n;
   const warmup = Math.min(200, n / 5);
   const deadline = Date.now() + (quick ? 5_000 : 20_000);
   await new Promise<void>((resolve) => {
     const send = () => {
       t0 = process.hrtime.bigint();
+      buf.writeBigUInt64LE(t0, 8);
       ping.sendBurst(buf, 1);
     };
     let stopper: () => void | Promise<void>;
     const onReply = () => {
       const t = process.hrtime.bigint();
-      while (pong.receiveBurst(rx) > 0);
+      const k = pong.receiveBurst(rx);
+      if (k === 0) return;
       rtt.push(Number(t - t0) / 1000);
+      oneWay.push(rx.readUInt32LE(0) / 1000);
+      while (pong.receiveBurst(rx) > 0);
       if (rtt.length >= n + warmup || Date.now() > deadline) {
         // the region must outlive the waiter thread: resolve once it has stopped
         void Promise.resolve(stopper()).then(resolve);
@@ -83,15 +103,28 @@ async function pingpong(strategy: WaitStrategy, integration: WakeIntegration | '
     };
     if (integration === 'callback') stopper = callbackListen(pong, strategy, onReply);
     else {
-      pong.on('burst', onReply);
-      stopper = pong.listen({ strategy, integration, burst: 32 });
+      // the handler reads the ring itself (burst 1), so the timestamp is taken on arrival
+      pong.on('burst', (b, k) => {
+        rx.set(b.subarray(0, k * 16));
+        const t = process.hrtime.bigint();
+        rtt.push(Number(t - t0) / 1000);
+        oneWay.push(rx.readUInt32LE(0) / 1000);
+        if (rtt.length >= n + warmup || Date.now() > deadline) {
+          void Promise.resolve(stopper()).then(resolve);
+          return;
+        }
+        if (gapMs > 0) setTimeout(send, gapMs);
+        else send();
+      });
+      stopper = pong.listen({ strategy, integration, burst: 1 });
     }
     send();
   });
   peer.proc.kill('SIGTERM');
   region.destroy();
-  const s = summarize(rtt.slice(warmup));
-  return { p50us: s.p50, p99us: s.p99, n: s.n };
+  const s = summarize(oneWay.slice(warmup));
+  const r = summarize(rtt.slice(warmup));
+  return { p50us: s.p50, p99us: s.p99, rttP50us: r.p50, rttP99us: r.p99, n: s.n };
 }
 
 /** Third integration option, bench-only: the native waiter thread calls a koffi-registered JS
@@ -241,15 +274,15 @@ async function main() {
   if (want('pingpong'))
     for (const s of strategies) {
       log(`ping-pong ${s} back-to-back ...`);
-      const b2b = await pingpong(s, 'pipe', 0, pingN);
+      const b2b = await pingpong(s, 'fifo', 0, pingN);
       log(`ping-pong ${s} with 1 ms gaps ...`);
-      const gap = await pingpong(s, 'pipe', 1, gapN);
-      pp[s] = { p50us: b2b.p50us, p99us: b2b.p99us, n: b2b.n, gap1ms: gap };
+      const gap = await pingpong(s, 'fifo', 1, gapN);
+      pp[s] = { ...b2b, gap1ms: gap };
     }
   const integ: any = {};
   if (want('integration')) {
     log('wake-up integrations (sleep, 1 ms gaps) ...');
-    for (const i of (process.env.FP_BENCH_INTEGRATIONS?.split(',') ?? ['pipe', 'async', 'callback']) as (WakeIntegration | 'callback')[]) integ[i] = await pingpong('sleep', i, 1, gapN);
+    for (const i of (process.env.FP_BENCH_INTEGRATIONS?.split(',') ?? ['fifo', 'pipe', 'async', 'callback']) as (WakeIntegration | 'callback')[]) integ[i] = await pingpong('sleep', i, 1, gapN);
   }
   let idle: Record<string, number> = {};
   if (want('idle')) {
@@ -267,7 +300,7 @@ async function main() {
     loadBefore,
     loadAfter,
     quick,
-    notes: 'pingpong p50us/p99us are round trips (ping -> peer -> pong) between two Node processes; ring figures are C (no koffi); idle CPU from /proc/<pid>/stat utime+stime',
+    notes: 'pingpong.<strategy>.p50us/p99us (and gap1ms.p50us/p99us, wakeIntegration.<i>.p50us/p99us) are ONE-WAY latencies: the sender stamps CLOCK_MONOTONIC ns into the descriptor, the receiving Node process subtracts in its JS handler (ping -> peer); rttP50us/rttP99us are round trips ping -> peer -> pong. With 1 ms gaps the peer was idle 1 ms: one-way = idle-to-wake. Default integration fifo (producer writes the ring wake FIFO). Ring figures are C (no koffi); idle CPU from /proc/<pid>/stat utime+stime',
   };
   if (only) {
     process.stdout.write(JSON.stringify(data, null, 2) + '\n');
@@ -290,12 +323,21 @@ function renderTables(d: any): string {
     }
   let out = renderTable(rows, `Ring throughput, SPSC, 16-byte descriptors, ${d.ring.slots} slots on ${d.ring.backing} (median of 5)`);
   out += '\n' + renderTable(
-    Object.entries(d.pingpong).map(([s, v]: [string, any]) => ({ strategy: s, 'b2b p50 µs': f(v.p50us), 'b2b p99 µs': f(v.p99us), '1ms-gap p50 µs': f(v.gap1ms.p50us), '1ms-gap p99 µs': f(v.gap1ms.p99us), 'idle CPU %': d.idleCpuPct[s] })),
-    'Ping-pong round trip between two Node processes (pipe integration) and idle consumer CPU',
+    Object.entries(d.pingpong).map(([s, v]: [string, any]) => ({
+      strategy: s,
+      'b2b 1-way p50': f(v.p50us),
+      'b2b 1-way p99': f(v.p99us),
+      'b2b rtt p50': f(v.rttP50us),
+      'gap 1-way p50': f(v.gap1ms.p50us),
+      'gap 1-way p99': f(v.gap1ms.p99us),
+      'gap rtt p50': f(v.gap1ms.rttP50us),
+      'idle CPU %': d.idleCpuPct[s],
+    })),
+    'Ping-pong between two Node processes (fifo integration), µs: one-way = sender stamp -> receiver JS handler (the pingpong.<s>.p50us/p99us keys), rtt = round trip; gap = 1 ms between pings (one-way = idle-to-wake); idle consumer CPU',
   );
   out += '\n' + renderTable(
-    Object.entries(d.wakeIntegration).map(([i, v]: [string, any]) => ({ integration: i, 'p50 µs': f(v.p50us), 'p99 µs': f(v.p99us) })),
-    'Wake-up into the event loop, sleep strategy, 1 ms gaps (round trip)',
+    Object.entries(d.wakeIntegration).map(([i, v]: [string, any]) => ({ integration: i, '1-way p50 µs': f(v.p50us), '1-way p99 µs': f(v.p99us), 'rtt p50 µs': f(v.rttP50us), 'rtt p99 µs': f(v.rttP99us) })),
+    'Wake-up into the event loop, sleep strategy, 1 ms gaps (one-way idle-to-wake and round trip)',
   );
   out += '\n' + renderTable(
     [

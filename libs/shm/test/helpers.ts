@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { workspaceRoot } from '@fastpath/native';
 import { Region } from '../src/index.ts';
 
+// Regions of earlier runs that were killed outright (their creator pid is dead): remove them.
+Region.sweepStale('fpt-');
+
 let seq = 0;
 const created = new Set<string>();
 
