@@ -139,6 +139,7 @@ describe('PFCP session lifecycle (test SMF over UDP)', () => {
     const t0 = 5_000n * 1_000_000_000n;
     const sec = (n: number) => t0 + BigInt(n) * 1_000_000_000n;
     upf.dp.setClock(t0);
+    expect(upf.dp.clock()).toBe(t0);
     try {
       const r = await smf.request<SessionModificationResponse>({
         type: M.SessionModificationRequest, seid: upSeid,
@@ -146,6 +147,7 @@ describe('PFCP session lifecycle (test SMF over UDP)', () => {
         createPdrs: [uplinkPdr(5, 1, { precedence: 5, urrIds: [2], pdi: { sourceInterface: 0, localFTeid: { choose: { ipv4: true, chooseId: 1 } }, sdfFilters: [{ flowDescription: 'permit out 17 from any 7000 to assigned' }] } })],
       });
       expect(r.cause).toBe(Cause.RequestAccepted);
+      expect(upf.dp.urrTick()).toBe(0); // no packet yet: nothing measured
       expect(upf.dp.inject(Iface.Access, [gpdu(teid, 7000)])).toBe(1); // starts the measurement at t0
       upf.dp.setClock(sec(6));
       expect(upf.dp.inject(Iface.Access, [gpdu(teid, 7000)])).toBe(1);
