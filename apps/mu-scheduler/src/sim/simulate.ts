@@ -143,18 +143,7 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
   const workers = opts.workers ?? defaultWorkers(ilpCases);
   const ilpIdx = ilpCaseIndices(opts.cases, ilpCases, opts.seed);
 
-  // Heuristics across cases, in workers (or here), while the ILPs run one at a time on this thread.
-  const jobs: CaseRequest[] = Array.from({ length: opts.cases }, (_, index) => ({ index, shape, seed: opts.seed }));
-  const heuristics: Promise<CaseResult[]> =
-    workers > 0
-      ? runOnPool<CaseRequest, CaseResult>(new URL('./case-worker.ts', import.meta.url), workers, jobs, (r) => opts.onProgress?.('case', r.index))
-      : Promise.resolve(
-          jobs.map((j) => {
-            const r = runHeuristicCase(j.index, j.shape, j.seed);
-            opts.onProgress?.('case', j.index);
-            return r;
-          }),
-        );
+  // ILPs one at a time on this thread while the heuristics run across cases in workers (or here).
   const ilps = (async () => {
     const out = new Map<number, { s0: IlpSolution; s1: IlpSolution; vsIlp0: Record<string, FairnessSample> }>();
     for (const i of ilpIdx) {
@@ -169,6 +158,17 @@ export async function runSimulation(opts: SimulationOptions): Promise<Simulation
     }
     return out;
   })();
+  const jobs: CaseRequest[] = Array.from({ length: opts.cases }, (_, index) => ({ index, shape, seed: opts.seed }));
+  const heuristics: Promise<CaseResult[]> =
+    workers > 0
+      ? runOnPool<CaseRequest, CaseResult>(new URL('./case-worker.ts', import.meta.url), workers, jobs, (r) => opts.onProgress?.('case', r.index), ilps)
+      : Promise.resolve(
+          jobs.map((j) => {
+            const r = runHeuristicCase(j.index, j.shape, j.seed);
+            opts.onProgress?.('case', j.index);
+            return r;
+          }),
+        );
   const [byCase, ilpByCase] = await Promise.all([heuristics, ilps]);
 
   const all: Record<string, Acc> = Object.fromEntries(HEURISTICS.map((h) => [h, newAcc()]));

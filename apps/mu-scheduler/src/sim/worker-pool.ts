@@ -18,9 +18,11 @@ export function startTsWorker(moduleUrl: URL): Worker {
 
 /**
  * Runs every job on `size` workers (each worker takes the next job when it answers) and resolves with
- * the answers in job order. A worker error or exit before the end rejects, and all workers are ended.
+ * the answers in job order. A worker error or exit before the end rejects, and all workers are ended —
+ * not before `keepUntil` settles: workers that loaded a native addon (koffi) are not torn down while
+ * the main thread may be inside a native call of the same addon.
  */
-export async function runOnPool<J, R>(moduleUrl: URL, size: number, jobs: J[], onResult?: (r: R, job: number) => void): Promise<R[]> {
+export async function runOnPool<J, R>(moduleUrl: URL, size: number, jobs: J[], onResult?: (r: R, job: number) => void, keepUntil?: Promise<unknown>): Promise<R[]> {
   const out = new Array<R>(jobs.length);
   if (jobs.length === 0) return out;
   const workers = Array.from({ length: Math.max(1, Math.min(size, jobs.length)) }, () => startTsWorker(moduleUrl));
@@ -49,6 +51,7 @@ export async function runOnPool<J, R>(moduleUrl: URL, size: number, jobs: J[], o
       }
     });
   } finally {
+    await keepUntil?.catch(() => undefined);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return out;
