@@ -1,6 +1,6 @@
 // Deploy-time faults and security domains: a module that throws at load rolls the whole chain
 // back with its stack; two chains on one host cannot reach each other's memory or rings.
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Region, RegionKeyError, RegionNotFoundError } from '@fastpath/shm';
 import { encodeDescriptor } from '@fastpath/ebpf';
@@ -125,10 +125,14 @@ describe('deploy faults and security domains', () => {
 
 describe('sequential startup (the Fig. 5.14 baseline)', () => {
   const agent = new Agent({ log: () => {}, startup: 'sequential' });
-  afterAll(() => agent.close());
+  afterAll(async () => {
+    await agent.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('starts each process only after the previous one is ready, and the chain serves', async () => {
     const name = `q${process.pid}`;
+    mkdirSync(dir, { recursive: true }); // the suite above removed it in its afterAll
     const spec = loadChainSpec(writeSpec(dir, name, chainYaml(name, `  - { name: helper, module: ${fixtures}/helper.ts }\n`)));
     const chain = await agent.deploy(spec, () => {});
     const procs = chain.procs as unknown as { spec: { fn: string }; readyAt: number; startMs: number }[];

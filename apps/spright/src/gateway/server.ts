@@ -114,6 +114,8 @@ function readBody(req: Req, res: Res, limit: number, tooLarge: () => void): Prom
       if (n <= limit) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, n));
     });
     req.on('error', reject);
+    // A client gone mid-body: nothing to answer (no-op after 'end').
+    req.on('close', () => resolve(undefined));
   });
 }
 
@@ -170,6 +172,14 @@ export function buildGateway(opts: GatewayHttpOptions): GatewayServer {
 
   const server: Server | Http2Server = opts.http2 ? createH2cServer(handle as never) : createServer(handle);
   if (!opts.http2) (server as Server).keepAliveTimeout = 65_000;
+  // h2c sessions keep server.close() waiting; closing them lets the gateway exit promptly.
+  const sessions = new Set<import('node:http2').ServerHttp2Session>();
+  if (opts.http2) {
+    (server as Http2Server).on('session', (s) => {
+      sessions.add(s);
+      s.once('close', () => sessions.delete(s));
+    });
+  }
   return {
     listen: (host, port) =>
       new Promise((resolve, reject) => {
@@ -182,6 +192,7 @@ export function buildGateway(opts: GatewayHttpOptions): GatewayServer {
     close: () =>
       new Promise((resolve) => {
         (server as Server).closeAllConnections?.();
+        for (const s of sessions) s.destroy();
         server.close(() => resolve());
       }),
   };
