@@ -47,6 +47,7 @@ export class AdoptedInstance extends Supervised {
   #pidfd = -1;
   #waiter: { resolve: (ms: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
   #stopped = false;
+  #reserved = false;
   pod: PodIdentity | undefined;
 
   constructor(spec: ProcessSpec, readonly defaultTimeoutMs = 600_000) {
@@ -59,7 +60,16 @@ export class AdoptedInstance extends Supervised {
 
   /** True while the slot waits for a process (the adoption server picks such a slot). */
   get open(): boolean {
-    return this.#waiter !== undefined && this.#conn === undefined;
+    return this.#waiter !== undefined && this.#conn === undefined && !this.#reserved;
+  }
+
+  /** Holds the slot for one admission in progress (the SPROXY socket is created asynchronously). */
+  reserve(): void {
+    this.#reserved = true;
+  }
+
+  unreserve(): void {
+    this.#reserved = false;
   }
 
   /** Resolves with the process's data-plane setup time once an adopted process is ready. */
@@ -79,6 +89,7 @@ export class AdoptedInstance extends Supervised {
 
   /** Takes over a connected, admitted process. */
   attach(conn: net.Socket, pid: number, pod: PodIdentity | undefined): void {
+    this.#reserved = false;
     this.#conn = conn;
     this.#pid = pid;
     this.pod = pod;
@@ -266,19 +277,30 @@ export class AdoptionServer {
     if (mine.length === 0) return this.#refuse(c, 'unknown-function', `chain "${h.chain}" adopts no "${h.fn}" (adopts: ${[...new Set(o.slots.map((s) => s.spec.fn))].join(', ')})`);
     const slot = mine.find((s) => s.open);
     if (!slot) return this.#refuse(c, 'no-free-instance', `all ${mine.length} instance(s) of "${h.fn}" in chain "${h.chain}" are taken`);
-    const fd = (c as unknown as { _handle: { fd: number } })._handle.fd;
-    const { pid } = peerCredentials(fd);
-    const welcome: Welcome = { ok: true, instance: slot.spec.instance, topology: o.topology, gateway: o.spec.gateway, sproxyFd: o.proxy !== undefined };
-    const line = Buffer.from(`${JSON.stringify(welcome)}\n`);
-    if (o.proxy) {
-      const ep = await o.proxy.sproxy.createFunctionSocket({ instance: slot.spec.instance, chain: o.topology.chainId, function: functionId(o.topology, h.fn) });
-      try {
-        sendWithFds(fd, line, [ep.fd]);
-      } finally {
-        ep.release(); // from now on only the adopted process holds it: its death unregisters it
+    slot.reserve();
+    let pid: number;
+    try {
+      const fd = (c as unknown as { _handle: { fd: number } })._handle.fd;
+      pid = peerCredentials(fd).pid;
+      const welcome: Welcome = { ok: true, instance: slot.spec.instance, topology: o.topology, gateway: o.spec.gateway, sproxyFd: o.proxy !== undefined };
+      const line = Buffer.from(`${JSON.stringify(welcome)}\n`);
+      if (o.proxy) {
+        const ep = await o.proxy.sproxy.createFunctionSocket({ instance: slot.spec.instance, chain: o.topology.chainId, function: functionId(o.topology, h.fn) });
+        if (c.destroyed) {
+          ep.release(); // the process left while we created its socket
+          return slot.unreserve();
+        }
+        try {
+          sendWithFds(fd, line, [ep.fd]);
+        } finally {
+          ep.release(); // from now on only the adopted process holds it: its death unregisters it
+        }
+      } else {
+        sendWithFds(fd, line, []);
       }
-    } else {
-      sendWithFds(fd, line, []);
+    } catch (err) {
+      slot.unreserve();
+      throw err;
     }
     this.counts.adopted++;
     this.log(`[${h.chain}] adopted pid ${pid} as ${h.fn} (instance ${slot.spec.instance & 0xffff})${h.pod?.name ? ` from pod ${h.pod.namespace ?? ''}/${h.pod.name}` : ''}`);
