@@ -45,6 +45,8 @@ export class Supervised extends EventEmitter<{ ready: [number]; died: [number | 
   readyAt = 0;
   /** Milliseconds from spawn to 'ready' of the last start (process + runtime + data plane). */
   startMs = 0;
+  /** Date.now() of the last spawn (same clock as readyAt). */
+  spawnedAt = 0;
   #stopping = false;
 
   constructor(readonly spec: ProcessSpec) {
@@ -65,6 +67,7 @@ export class Supervised extends EventEmitter<{ ready: [number]; died: [number | 
     const node = [process.execPath, ...extra, '--import', 'tsx', this.spec.entry];
     const [cmd, ...args] = this.spec.netns ? ['ip', 'netns', 'exec', this.spec.netns, ...node] : node;
     const spawnedAt = performance.now();
+    this.spawnedAt = Date.now();
     const child = spawn(cmd, args, {
       cwd: workspaceRoot,
       env: { ...process.env, ...this.spec.env },
