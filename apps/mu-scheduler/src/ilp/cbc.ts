@@ -94,6 +94,10 @@ async function solveCbcNow(mip: Mip, opts: SolveOptions): Promise<MipResult> {
     // threads=1 makes CBC 2.10 run its search through a worker thread it then waits on; with no
     // threads parameter it searches in the calling thread (koffi's async worker), which wastes nothing.
     if ((opts.threads ?? 1) > 1) cbc.setParameter(m, 'threads', String(opts.threads));
+    // CBC 2.10 crashes (SIGSEGV) in the next Cbc_solve of the process after a time limit expired inside
+    // CglPreProcess (the solve then reports "infeasible"); found on a loaded machine. Our models are
+    // small and already tight (bounds from capacities), so preprocessing is off.
+    cbc.setParameter(m, 'preprocess', 'off');
     if (opts.timeLimitSec !== undefined) {
       // Cbc_setMaximumSeconds only reaches CbcModel's branch and bound; Cbc_solve runs CbcMain1, which
       // honours the command-line 'sec' for the whole run (preprocessing, root cuts, heuristics too).
