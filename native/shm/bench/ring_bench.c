@@ -200,5 +200,6 @@ int main(int argc, char **argv)
 	}
 	printf("}\n");
 	fp_region_detach(region);
+	fp_region_unlink(name); /* again: removes the wake FIFOs of the rings made after the first unlink */
 	return 0;
 }
