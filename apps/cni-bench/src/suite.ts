@@ -74,6 +74,8 @@ const forwarding = (ns: Record<string, number>) => FORWARDING.reduce((a, f) => a
 
 /** Windows with fewer client packets than this say nothing (the client was starved). */
 const MIN_WINDOW_PACKETS = 200;
+/** ... or fewer of our samples than this (a workload that ended early, a starved window). */
+const MIN_WINDOW_SAMPLES = 20;
 
 /** perf during a steady RR run (and optionally a stream run); normalised by the interface
  *  counters of the client pod at the edges of each sub-window. */
@@ -81,13 +83,13 @@ async function cpuProfiles(client: ReturnType<Lab['pod']>, ip: string, p: Plan['
   const out: CpuProfile[] = [];
   const warm = 0.6;
   {
-    const r = await profile(p.seconds, () => rrOnce(client, ip, warm + p.seconds + 1.5), () => ifStats(client), { warmMs: warm * 1000, windows: p.windows });
+    const r = await profile(p.seconds, () => rrOnce(client, ip, warm + p.seconds + 2.5), () => ifStats(client), { warmMs: warm * 1000, windows: p.windows });
     const packets = r.after.txPackets - r.before.txPackets;
     // Transactions from the client's own rate over the window; packets from its interface.
     const txns = r.result.tps * r.windowS;
     const wins = r.windows
-      .map((w) => ({ ns: w.attribution.ns, packets: w.after.txPackets - w.before.txPackets }))
-      .filter((w) => w.packets >= MIN_WINDOW_PACKETS);
+      .map((w) => ({ ns: w.attribution.ns, samples: w.attribution.samples, packets: w.after.txPackets - w.before.txPackets }))
+      .filter((w) => w.packets >= MIN_WINDOW_PACKETS && w.samples >= MIN_WINDOW_SAMPLES);
     const perPacket: Record<string, Summary> = {};
     if (wins.length >= 2) {
       for (const f of [...Object.keys(r.attribution.ns), 'forwarding']) {
@@ -106,7 +108,7 @@ async function cpuProfiles(client: ReturnType<Lab['pod']>, ip: string, p: Plan['
     });
   }
   if (withStream) {
-    const r = await profile(p.seconds, () => streamOnce(client, ip, Math.ceil(warm + p.seconds + 1.5)), () => ifStats(client), { warmMs: (warm + 0.4) * 1000 });
+    const r = await profile(p.seconds, () => streamOnce(client, ip, Math.ceil(warm + p.seconds + 2.5)), () => ifStats(client), { warmMs: (warm + 0.4) * 1000 });
     const packets = r.after.txPackets - r.before.txPackets;
     const bytes = r.after.txBytes - r.before.txBytes;
     out.push({ workload: 'stream', attribution: r.attribution, work: bytes, packets, nsPerKiB: per(r.attribution.ns, bytes / 1024), nsPerPacket: per(r.attribution.ns, packets) });

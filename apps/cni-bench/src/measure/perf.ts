@@ -7,10 +7,10 @@
 // nf_hook_slow under br_forward is netfilter's). Samples with no network frame and not from
 // the benchmark's own processes are other tenants of this shared machine and are excluded.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../exec.ts';
+import { run, waitFor } from '../exec.ts';
 
 export const FAMILIES: { name: string; re: RegExp }[] = [
   // bpf_lsm_* are LSM hook stubs on every socket call, not packet programs
@@ -164,15 +164,21 @@ export async function profile<T, M>(
     const work = workload();
     work.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     await new Promise((r) => setTimeout(r, opts.warmMs ?? 500));
-    // -B: no build-id collection at the end (slow; kernel symbols come from kallsyms)
-    const rec = spawn('perf', ['record', '-q', '-B', '-k', 'CLOCK_MONOTONIC', '-e', 'cpu-clock', '-F', String(opts.hz ?? 999), '-a', '-g', '-o', file, '--', 'sleep', String(seconds + 0.3)], {
+    // -B: no build-id collection at the end (slow; kernel symbols come from kallsyms). perf
+    // records until we stop it (SIGINT) after the last mark, so a slow start-up or slow marks
+    // on a loaded machine can never leave a window outside the recording.
+    const rec = spawn('perf', ['record', '-q', '-B', '-k', 'CLOCK_MONOTONIC', '-e', 'cpu-clock', '-F', String(opts.hz ?? 999), '-a', '-g', '-o', file, '--', 'sleep', String(seconds + 120)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
     rec.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number>((r) => rec.once('exit', (c) => r(c ?? 1)));
-    // perf needs a moment to open its events; the marks define the windows, not perf's span.
-    await new Promise((r) => setTimeout(r, 150));
+    const exited = new Promise<void>((r) => rec.once('exit', () => r()));
+    // perf creates its output file right before it opens the events; give it a moment more.
+    await waitFor('perf record to start', async () => {
+      if (rec.exitCode !== null) throw new Error(`perf record exited at start (${rec.exitCode}): ${err.trim()} — is linux-perf installed and are we root?`);
+      return existsSync(file);
+    }, 20_000, 50);
+    await new Promise((r) => setTimeout(r, 200));
     const marks: { t: number; m: M }[] = [];
     const take = async () => {
       const t0 = monoS();
@@ -186,9 +192,13 @@ export async function profile<T, M>(
       if (wait > 0) await new Promise((r) => setTimeout(r, wait * 1000));
       await take();
     }
-    const code = await exited;
+    // Exited before we stopped it = failed; after SIGINT perf reports the killed workload's
+    // status (1), which is expected.
+    const early = rec.exitCode;
+    rec.kill('SIGINT');
+    await exited;
     const result = await work;
-    if (code !== 0) throw new Error(`perf record failed (${code}): ${err.trim()} — is linux-perf installed and are we root?`);
+    if (early !== null) throw new Error(`perf record stopped early (${early}): ${err.trim()} — is linux-perf installed and are we root?`);
     const script = await run(['perf', 'script', '-i', file, '-F', 'comm,time,period,ip,sym'], { timeoutMs: 120_000 });
     const samples = parsePerfScript(script.stdout);
     const inside = (a: number, b: number) => samples.filter((x) => x.time >= a && x.time < b);
