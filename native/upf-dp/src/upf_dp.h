@@ -168,7 +168,8 @@ int upf_dp_open(struct upf_dp *dp, const char *netns, const char *n3_addr, uint1
 int upf_dp_open_xsk(struct upf_dp *dp, const char *netns, const char *n3_ifname, const char *bpf_obj, int mode);
 /* After upf_dp_open(): send N6 packets through the N6 AF_PACKET socket with PACKET_QDISC_BYPASS
  * to this next-hop MAC (6 bytes) instead of the raw IPv4 socket (which routes and resolves the
- * neighbour per packet). For a directly attached data network / gateway. NULL = raw socket again. */
+ * neighbour per packet). For a directly attached data network / gateway. NULL = raw socket again.
+ * Setting a MAC while the thread runs is refused (UPF_EBUSY): the thread reads it unlocked. */
 int upf_dp_set_n6_nexthop(struct upf_dp *dp, const uint8_t *mac);
 /* UPF_IO_SOCKET, UPF_IO_XDP_NATIVE or UPF_IO_XDP_GENERIC; UPF_ENOENT before upf_dp_open(). */
 int upf_dp_io_mode(const struct upf_dp *dp);

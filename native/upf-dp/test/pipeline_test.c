@@ -169,6 +169,12 @@ int main(void)
 	struct upf_dp *dp = upf_dp_create(PDRCLS_PS, 4, 64, 32, 4);
 	CHECK(dp);
 	CHECK(upf_dp_start(dp) == UPF_ENOENT); /* no sockets opened */
+	/* I/O options need the sockets of upf_dp_open() first (netns tests in apps/upf/test/xsk.test.ts) */
+	const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+	CHECK(upf_dp_set_n6_nexthop(dp, mac) == UPF_ENOENT && upf_dp_set_n6_nexthop(NULL, mac) == UPF_EINVAL);
+	CHECK(upf_dp_open_xsk(dp, NULL, "lo", "/nonexistent.o", UPF_IO_XDP) == UPF_ENOENT);
+	CHECK(upf_dp_open_xsk(dp, NULL, "lo", "/nonexistent.o", 9) == UPF_EINVAL);
+	CHECK(upf_dp_io_mode(dp) == UPF_ENOENT && upf_dp_io_mode(NULL) == UPF_EINVAL);
 	CHECK(upf_dp_session_add(dp, 7, TEID_UL, UE) == 0);
 	CHECK(upf_dp_session_count(dp) == 1);
 
