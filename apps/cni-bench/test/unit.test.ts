@@ -118,12 +118,12 @@ describe('plan budget', () => {
   const ten = allVariants()
     .filter((d) => !d.id.includes('ipip'))
     .map((d, i, all) => ({ id: d.id, intra: all.findIndex((x) => x.intraKey === d.intraKey) === i, service: d.style !== 'cilium' }));
-  it('the default suite over every variant this kernel runs is budgeted for ~10 min, < 15', () => {
+  it('the default suite over every variant this kernel runs is budgeted under 13 min (goal < 15 with margin)', () => {
     const e = estimate(plan(false), ten, on);
     const total = Object.values(e).reduce((a, b) => a + b, 0);
     expect(ten).toHaveLength(10);
     expect(total).toBeGreaterThan(300);
-    expect(total).toBeLessThan(12 * 60);
+    expect(total).toBeLessThan(13 * 60);
     expect(e.paths).toBeGreaterThan(e.http);
   });
   it('a phase switched off costs nothing; HTTP runs on every variant by default', () => {
