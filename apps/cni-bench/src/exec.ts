@@ -111,6 +111,15 @@ export async function waitFor(what: string, cond: () => Promise<boolean>, timeou
   }
 }
 
+/** Waits (bounded) until a server daemon listens on `port` in `ns`; iperf3 block-buffers its
+ *  "listening" line into a pipe, so its stdout cannot say when it is ready. */
+export async function listening(d: Daemon, ns: string, port: number, timeoutMs = 20_000): Promise<void> {
+  await waitFor(`a server on port ${port} in ${ns}`, async () => {
+    if (d.child.exitCode !== null) throw new Error(`server for port ${port} in ${ns} exited (${d.child.exitCode}): ${d.output().trim().slice(-400)}`);
+    return (await tcpCount(ns, 'listening', port)) > 0;
+  }, timeoutMs, 50);
+}
+
 /** TCP connections in `state` (ss state filter) inside a namespace, optionally to/from `port`. */
 export async function tcpCount(ns: string, state: 'established' | 'listening', port?: number): Promise<number> {
   const filter = port === undefined ? [] : [`( sport = :${port} or dport = :${port} )`];

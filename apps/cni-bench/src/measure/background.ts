@@ -2,7 +2,7 @@
 // between another pod pair, then the test pair's RR latency and stream throughput. iperf3
 // caps -P at 128, so flows are spread over ceil(K/125) client/server processes. The total
 // background rate is K x rate, bounded by the caller (default 1 Mbit/s per flow).
-import { daemon, tcpCount, waitFor, type Daemon } from '../exec.ts';
+import { daemon, listening, tcpCount, waitFor, type Daemon } from '../exec.ts';
 import { PORTS } from '../lab/addressing.ts';
 import type { Pod } from '../lab/lab.ts';
 import { busyShare, cpuTimes } from './cpuload.ts';
@@ -42,7 +42,7 @@ export async function backgroundPoint(
     for (let i = 0; i < procs; i++) {
       const s = daemon(bg.server.ns, ['iperf3', '-s', '-p', String(PORTS.bgBase + i)]);
       servers.push(s);
-      await s.ready();
+      await listening(s, bg.server.ns, PORTS.bgBase + i);
     }
     for (let i = 0; i < procs; i++) {
       const p = Math.min(PER_PROC, flows - i * PER_PROC);

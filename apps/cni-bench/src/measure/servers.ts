@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@fastpath/native';
-import { daemon, inNs, type Daemon } from '../exec.ts';
+import { daemon, inNs, listening, type Daemon } from '../exec.ts';
 import { PORTS } from '../lab/addressing.ts';
 import type { Pod } from '../lab/lab.ts';
 
@@ -28,7 +28,7 @@ export async function startServers(pods: Pod[]): Promise<Servers> {
       await rr.ready();
       const ip = daemon(p.ns, ['iperf3', '-s', '-p', String(PORTS.stream)]);
       ds.push(ip);
-      await ip.ready();
+      await listening(ip, p.ns, PORTS.stream);
     }
   } catch (err) {
     await Promise.all(ds.map((d) => d.stop()));
