@@ -304,6 +304,15 @@ uint32_t fp__ring_repair(struct fp_ring_shared *sh)
 			}
 			if (tail != head)
 				continue; /* earlier reservations still pending */
+			/* read prod_head before the records: a live producer writes its record before the
+			 * CAS that reserves, so one that has reserved at head is visible in the scan below */
+			if (atomic_load(&sh->prod_head) == head) {
+				/* it recorded, then died before its CAS: nothing of its is in the ring (and
+				 * tombstoning here would move prod_tail past prod_head) */
+				if (atomic_compare_exchange_strong(&rec->resv, &w, 0))
+					atomic_compare_exchange_strong(&rec->owner, &dead, 0);
+				continue;
+			}
 			for (int j = 0; j < FP_RING_RECORDS && !claimed; j++) {
 				uint32_t o = atomic_load(&sh->recs[j].owner);
 				uint64_t x = atomic_load(&sh->recs[j].resv);

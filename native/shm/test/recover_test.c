@@ -74,6 +74,23 @@ static void deterministic(void)
 	CHECK_EQ(fp_ring_recover(r, -1, 0, NULL), FP_E_INVAL);
 	CHECK_EQ(fp_ring_recover(NULL, 1, 0, NULL), FP_E_INVAL);
 	fp_ring_close(r);
+	/* killed between writing its record and the CAS that reserves: nothing of its is in the
+	 * ring, so nothing is tombstoned and prod_tail must not move past prod_head */
+	CHECK_EQ(fp_ring_create(region, "det-precas", FP_RING_MPSC, 16, &r), 0);
+	{
+		struct fp_ring_shared *sh = r->sh;
+		uint32_t head = atomic_load(&sh->prod_head);
+		pid_t dead2 = dead_pid();
+		atomic_store(&sh->recs[5].owner, (uint32_t)dead2);
+		atomic_store(&sh->recs[5].resv, (uint64_t)head << 32 | 4);
+		CHECK_EQ(fp_ring_recover(r, dead2, 2000000000ll, &tomb), 0);
+		CHECK_EQ(tomb, 0);
+		CHECK_EQ(atomic_load(&sh->prod_tail), head);
+		CHECK_EQ(atomic_load(&sh->recs[5].owner), 0);
+		CHECK_EQ(fp_ring_enqueue(r, &in), 0);
+		CHECK_EQ(fp_ring_dequeue_burst(r, out, 8), 1);
+	}
+	fp_ring_close(r);
 	/* SPSC: nothing to repair */
 	CHECK_EQ(fp_ring_create(region, "det-spsc", FP_RING_SPSC, 16, &r), 0);
 	CHECK_EQ(fp_ring_recover(r, dead, 0, &tomb), 0);
