@@ -4,6 +4,8 @@
 //                                  pong carries the one-way latency measured here (instance, ns)
 //                                  and its own send stamp (object)
 //   idle <strategy>                listens on ring "idle" that nobody writes (idle CPU)
+//   baseline                       attaches and does nothing: the Node runtime's own idle CPU
+//                                  (V8's post-start-up memory-reducer GC, timers), measured beside
 import { Region, type WaitStrategy, type WakeIntegration } from '../src/index.ts';
 
 const [role, strategy, integration] = process.argv.slice(2) as [string, WaitStrategy, WakeIntegration];
@@ -26,7 +28,7 @@ if (role === 'pong') {
   ping.listen({ strategy, integration, burst: 32 });
 } else if (role === 'idle') {
   region.ring('idle').listen({ strategy, integration: integration ?? 'fifo' });
-} else {
+} else if (role !== 'baseline') {
   throw new Error(`unknown role ${role}`);
 }
 process.stdout.on('error', () => process.exit(0));

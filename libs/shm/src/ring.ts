@@ -1,7 +1,7 @@
 // Ring: a bounded descriptor ring in a region, with poll/sleep/hybrid consumers integrated
 // into the Node event loop (see README "Event-loop integration" for the measured choice).
 import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import { shmBinding, type Ptr } from './binding.ts';
 import { DESCRIPTOR_SIZE, decodeDescriptor, encodeDescriptor, type Descriptor } from './descriptor.ts';
 import { ShmCode } from './errors.ts';
@@ -298,8 +298,15 @@ export class Ring extends EventEmitter<RingEvents> implements Disposable {
           return;
         }
       });
-      const sock = new Socket({ fd: check(b.ringWakeFd(h), this.region.name, `open the wake FIFO of ring "${this.name}"`), readable: true, writable: false });
-      sock.on('data', turn);
+      // onread: wake bytes land in one preallocated buffer and call `turn` directly (no
+      // Buffer per read, no stream 'data' machinery on the wake path)
+      const wakeBytes = Buffer.alloc(64);
+      const sock = new Socket({
+        fd: check(b.ringWakeFd(h), this.region.name, `open the wake FIFO of ring "${this.name}"`),
+        readable: true,
+        writable: false,
+        onread: { buffer: wakeBytes, callback: () => void turn() },
+      } as SocketConstructorOpts);
       sock.on('error', (e) => this.emit('error', e));
       setImmediate(turn);
       teardown = () => {
