@@ -40,7 +40,7 @@ describe('infra/k8s/mu-scheduler manifests', () => {
     // Parse only (no action): commander validates every option and choice.
     run.action(() => {});
     run.parse(c.args.slice(1), { from: 'user' });
-    expect(run.opts()).toMatchObject({ inCluster: true, schedulerName: 'mu-scheduler', algorithm: 'alignment', epochMs: 2000, metricsPort: 10260 });
+    expect(run.opts()).toMatchObject({ inCluster: true, schedulerName: 'mu-scheduler', algorithm: 'bestfit', epochMs: 2000, metricsPort: 10260 });
     expect(c.ports[0].containerPort).toBe(10260);
   });
 });

@@ -1,7 +1,7 @@
 // Mu's SLO-aware autoscaler: predict each function's arrival rate (Holt), size the deployment for the
 // predicted load plus the backlog that must drain within the SLO, hold scale-downs for a grace period,
 // and cap the total by fairness: the placement core (DRF) decides how many of the desired pods fit.
-import { place } from '../core/algorithms.ts';
+import { MU_DEFAULT_ALGORITHM, place } from '../core/algorithms.ts';
 import { DEFAULT_DIMS, type PlacementInput } from '../core/model.ts';
 import { Holt, type Predictor } from './predictor.ts';
 
@@ -60,7 +60,7 @@ export class MuAutoscaler {
       nodes: c.nodes.map((n) => ({ name: n.name, capacity: [...n.capacity] })),
       functions: this.functions.map((name, f) => ({ name, demand: [...c.podDemand], pods: desired[f] })),
     };
-    const placement = place('alignment', input, 1);
+    const placement = place(MU_DEFAULT_ALGORITHM, input, 1);
     return { desired, requested: placement.placed, predicted };
   }
 }

@@ -6,7 +6,7 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { HEURISTICS, isHeuristic, place } from '../core/algorithms.ts';
+import { HEURISTICS, MU_DEFAULT_ALGORITHM, isHeuristic, place } from '../core/algorithms.ts';
 import { DEFAULT_DIMS, InvalidInputError, type PlacementInput } from '../core/model.ts';
 
 const int = (name: string, min = 0) => (v: string) => {
@@ -33,7 +33,7 @@ export function buildCli(): Command {
     .option('--context <name>', 'kubeconfig context')
     .option('--in-cluster', 'use the pod service account')
     .option('--scheduler-name <name>', 'spec.schedulerName to serve', 'mu-scheduler')
-    .addOption(new Option('--algorithm <name>', 'placement algorithm').choices([...HEURISTICS]).default('alignment'))
+    .addOption(new Option('--algorithm <name>', 'placement algorithm').choices([...HEURISTICS]).default(MU_DEFAULT_ALGORITHM))
     .option('--epoch-ms <ms>', 'batching epoch', int('epoch-ms', 1), 2000)
     .option('--metrics-port <port>', 'Prometheus /metrics port (0 = off)', int('metrics-port'), 10260)
     .option('--metrics-host <host>', 'address for /metrics', '0.0.0.0')
@@ -108,7 +108,7 @@ export function buildCli(): Command {
     .command('place')
     .description('place one input (JSON: {nodes:[{name,capacity:[cpu,memMiB]}], functions:[{name,demand,pods}]}) and print the placement')
     .argument('<file>', 'input JSON')
-    .addOption(new Option('--algorithm <name>', 'placement algorithm').choices([...HEURISTICS]).default('alignment'))
+    .addOption(new Option('--algorithm <name>', 'placement algorithm').choices([...HEURISTICS]).default(MU_DEFAULT_ALGORITHM))
     .option('--seed <n>', 'tie-break seed', int('seed'), 1)
     .action((file: string, o) => {
       let input: PlacementInput;

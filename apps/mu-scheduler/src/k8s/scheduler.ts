@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { K8sClient, ListWatch, isConflict, isNotFound, statusCodeOf } from '@fastpath/k8s';
 import { client as prom, type Registry } from '@fastpath/metrics';
-import { place, type Heuristic } from '../core/algorithms.ts';
+import { MU_DEFAULT_ALGORITHM, place, type Heuristic } from '../core/algorithms.ts';
 import { CPU, MEMORY_MIB, type FunctionSpec, type NodeSpec, type PlacementInput } from '../core/model.ts';
 import { sampleOf } from '../metrics/fairness.ts';
 import { functionOf, isSchedulable, isTerminal, nodeAllocatable, podKey, podRequests, type Vec } from './pods.ts';
@@ -62,7 +62,7 @@ export class MuScheduler {
   constructor(private readonly opts: SchedulerOptions) {
     this.client = opts.client;
     this.name = opts.schedulerName ?? 'mu-scheduler';
-    this.algorithm = opts.algorithm ?? 'alignment';
+    this.algorithm = opts.algorithm ?? MU_DEFAULT_ALGORITHM;
     const r = opts.registry;
     if (r) {
       this.m = {
