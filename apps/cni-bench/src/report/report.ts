@@ -62,7 +62,7 @@ export function renderReport(): string {
 
   sections.push(`<h2>Machine</h2><p>${esc(m.cpuModel)}, ${m.cores} cores, ${m.memGiB} GiB, kernel ${esc(m.kernel)}, Node ${esc(m.node)}.
   Load average before: ${esc((suite.loadBefore ?? []).join(' / '))}, after: ${esc((suite.data.loadAfter ?? []).map((v: number) => v.toFixed(2)).join(' / '))}.
-  Mode: ${esc(suite.data.mode)}; measured ${esc(suite.measuredAt)} in ${n(suite.data.seconds, 0)} s. The machine was shared with other builds while measuring: read the CIs.</p>`);
+  Mode: ${esc(suite.data.mode)}; measured ${esc(suite.measuredAt)} in ${n(suite.data.seconds, 0)} s. ${(suite.loadBefore?.[0] ?? 0) > m.cores ? 'The machine was loaded while measuring (load average above its core count): read the CIs.' : 'Repeats on a small VM are noisy: read the CIs.'}</p>`);
 
   const caps = suite.data.capabilities;
   sections.push(
