@@ -11,6 +11,7 @@
 import { summarize } from '@fastpath/bench';
 import { estimateResponseSec } from '../autoscale/mu-autoscaler.ts';
 import { muAutoscalerFor, type ReplayConfig } from '../replay/des.ts';
+import type { SloSummary } from '../replay/replay.ts';
 
 export interface LiveOptions {
   /** Sends one request of workload f; resolves with the HTTP status. */
@@ -24,24 +25,12 @@ export interface LiveOptions {
   onSecond?: (second: number) => void;
 }
 
-export interface LiveWorkload {
-  name: string;
-  total: number;
-  /** 2xx answers from the gateway. */
-  served: number;
-  /** 503s from Mu's admission control (never sent). */
-  rejected503: number;
+/** served = 2xx answers from the gateway; rejected503 = Mu's admission control (never sent). */
+export interface LiveWorkload extends SloSummary {
   /** Non-2xx answers or transport errors from the gateway. */
   gatewayErrors: number;
   /** Still queued or in flight when the drain time ran out. */
   unfinished: number;
-  withinSlo: number;
-  withinSloPct: number;
-  meanMs: number;
-  p50Ms: number;
-  p99Ms: number;
-  requestedPods: { max: number; avg: number };
-  activePods: { max: number; avg: number };
   perSecond: { requested: number[]; active: number[]; meanResponseMs: number[]; rejected: number[] };
 }
 

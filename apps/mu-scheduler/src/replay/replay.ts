@@ -23,12 +23,11 @@ export function arrivalsFrom(fn: TraceFunction, opts: { scale: number; seconds: 
   return Float64Array.from(out);
 }
 
-export interface WorkloadSummary {
+/** What simulated and live replays both report per workload (Table 4.2's columns). */
+export interface SloSummary {
   name: string;
-  hash: string;
   total: number;
   served: number;
-  unserved: number;
   rejected503: number;
   withinSlo: number;
   withinSloPct: number;
@@ -37,6 +36,11 @@ export interface WorkloadSummary {
   p99Ms: number;
   requestedPods: { max: number; avg: number };
   activePods: { max: number; avg: number };
+}
+
+export interface WorkloadSummary extends SloSummary {
+  hash: string;
+  unserved: number;
   rps: { min: number; max: number; avg: number };
 }
 
