@@ -6,6 +6,7 @@
  * ip:   plain UDP datagrams to UE addresses ue-base+i (routed by the kernel through N6).
  * Inner packets are 68 bytes (IPv4 20 + UDP 8 + 40 payload). Sends with sendmmsg in batches
  * of 64 as fast as it can; prints "sent <n> <seconds> errors <n>".
+ *   upf-dp-gen l2 ...  the fast generator (AF_PACKET / TPACKET ring / AF_XDP TX): bench/gen_l2.c
  * sink: the I/O baseline: only recvmmsg (batches of 64) on a UDP socket; prints
  * "recv <n> <seconds> cpu_ns <thread cpu ns>". */
 #include <arpa/inet.h>
@@ -19,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gen.h"
+
 #define BATCH 64
 #define PAYLOAD 40
 
@@ -29,7 +32,7 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static uint16_t csum(const uint8_t *p, size_t n)
+uint16_t gen_csum(const uint8_t *p, size_t n)
 {
 	uint32_t s = 0;
 	for (size_t i = 0; i + 1 < n; i += 2)
@@ -39,7 +42,7 @@ static uint16_t csum(const uint8_t *p, size_t n)
 	return (uint16_t)~s;
 }
 
-static void inner(uint8_t *b, uint32_t src, uint32_t dst)
+void gen_inner(uint8_t *b, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)
 {
 	memset(b, 0, 68);
 	b[0] = 0x45;
@@ -50,13 +53,13 @@ static void inner(uint8_t *b, uint32_t src, uint32_t dst)
 		b[12 + i] = (uint8_t)(src >> (24 - 8 * i));
 		b[16 + i] = (uint8_t)(dst >> (24 - 8 * i));
 	}
-	uint16_t c = csum(b, 20);
+	uint16_t c = gen_csum(b, 20);
 	b[10] = (uint8_t)(c >> 8);
 	b[11] = (uint8_t)c;
-	b[20] = 0x9c; /* sport 40000 */
-	b[21] = 0x40;
-	b[22] = 0x13; /* dport 5001 */
-	b[23] = 0x89;
+	b[20] = (uint8_t)(sport >> 8);
+	b[21] = (uint8_t)sport;
+	b[22] = (uint8_t)(dport >> 8);
+	b[23] = (uint8_t)dport;
 	b[25] = 8 + PAYLOAD;
 }
 
@@ -99,6 +102,8 @@ static int sink(const char *ip, int port, double secs)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "l2") == 0)
+		return gen_l2(argc, argv);
 	if (argc == 5 && strcmp(argv[1], "sink") == 0)
 		return sink(argv[2], atoi(argv[3]), atof(argv[4]));
 	if (argc < 2) {
@@ -154,7 +159,7 @@ int main(int argc, char **argv)
 			m[5] = (uint8_t)(teid >> 16);
 			m[6] = (uint8_t)(teid >> 8);
 			m[7] = (uint8_t)teid;
-			inner(m + 8, ue_base + i, dst);
+			gen_inner(m + 8, ue_base + i, dst, 40000, 5001);
 		} else {
 			to[i] = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(ue_base + i) };
 		}
