@@ -1,7 +1,7 @@
 // Entry of a chain's gateway process (spawned by the agent, usually inside the chain's netns).
 import { ENV_INSTANCE, ENV_TOPOLOGY, attachPlane, ChainIngress, type ChainTopology, type ToAgent, type ToChild } from '@fastpath/spright-sdk';
 import type { ChainSpec } from '../spec/index.ts';
-import { buildGateway } from './server.ts';
+import { buildGateway, gatewayMetrics } from './server.ts';
 
 function send(m: ToAgent): void {
   process.send?.(m);
@@ -17,8 +17,10 @@ async function main(): Promise<void> {
   ingress.start();
   const down = new Set<number>();
   const healthy = () => topology.functions.every((f) => f.instances.some((i) => !down.has(i.id)));
-  const apps = [buildGateway({ chain: topology.chain, ingress, healthy })];
-  if (gw.http2Port) apps.push(buildGateway({ chain: topology.chain, ingress, healthy, http2: true }));
+  // One registry for both listeners: their answers are the same chain's.
+  const metrics = gatewayMetrics(topology.chain, ingress);
+  const apps = [buildGateway({ chain: topology.chain, ingress, healthy, metrics })];
+  if (gw.http2Port) apps.push(buildGateway({ chain: topology.chain, ingress, healthy, metrics, http2: true }));
   await apps[0].listen(gw.address, gw.port);
   if (apps[1] && gw.http2Port) await apps[1].listen(gw.address, gw.http2Port);
 
