@@ -24,13 +24,6 @@
 
 #define BLK_MAX 64 /* entries per block of a node's sorted interval index */
 
-struct ps_node;
-
-struct ps_item {
-	struct ps_node *sub;      /* next level, or NULL when this item holds rules */
-	struct pdr_entry **rules; /* sorted by rank; identical on all indexed dimensions */
-	uint32_t n, cap;
-};
 
 /* One block of a node's index: `n` disjoint intervals sorted by lo, stored as three
  * parallel arrays (lo[cap], hi[cap], it[cap]) in one allocation so that a binary search
@@ -46,13 +39,36 @@ struct ps_blk {
  * BLK_MAX entries plus the small block directory. */
 struct ps_node {
 	uint32_t count, nblk, capblk;
-	uint32_t *first;
-	struct ps_blk **blk;
-	/* a one-block node (most of them) points first/blk here, so a lookup reads the block
-	 * pointer from the node's own cache line; nodes never move, so this is safe */
+	/* a node whose directory never grew past one block (most of them) keeps it inline
+	 * (capblk <= 1), so a lookup reads the block pointer from the node's own cache line.
+	 * No self-pointers: a node can be moved by copying it (it is embedded in its item). */
 	uint32_t first1;
+	struct ps_blk **blk; /* capblk > 1: blk[capblk] then first[capblk] in one allocation */
 	struct ps_blk *blk1;
 };
+
+/* One interval of a level. The next level's node is embedded (sub.nblk == 0: this item
+ * holds rules), and the best rule is mirrored in r0: a lookup reads one cache line per
+ * level instead of chasing item -> node -> block pointers. */
+struct ps_item {
+	struct ps_node sub;
+	struct pdr_entry **rules; /* sorted by rank; identical on all indexed dimensions */
+	struct pdr_entry *r0;     /* rules[0] when n > 0 */
+	/* best rank of every rule below: a lookup that already holds a better match (from an
+	 * earlier partition) stops here instead of descending or reading the rule */
+	uint64_t minr;
+	uint32_t n, cap;
+};
+_Static_assert(sizeof(struct ps_item) == 64, "an item is one cache line");
+
+static inline bool has_sub(const struct ps_item *it) { return it->sub.nblk != 0; }
+static inline size_t dir_bytes(uint32_t cap) { return (size_t)cap * (sizeof(struct ps_blk *) + sizeof(uint32_t)); }
+static inline uint32_t *dir_first(const struct ps_node *nd) { return (uint32_t *)(nd->blk + nd->capblk); }
+static inline uint32_t *node_first(struct ps_node *nd) { return nd->capblk > 1 ? dir_first(nd) : &nd->first1; }
+static inline struct ps_blk *const *node_blks(const struct ps_node *nd)
+{
+	return nd->capblk > 1 ? nd->blk : &nd->blk1;
+}
 
 struct partition {
 	uint8_t depth;
@@ -64,6 +80,7 @@ struct partition {
 
 struct ps {
 	struct partition **p;
+	uint64_t *best; /* best[i] = partition p[i]'s best rank: the early-exit test reads one array */
 	size_t n, cap;
 };
 
@@ -88,35 +105,37 @@ struct ps_pos {
 };
 
 /* Position of the entry with the largest lo <= x; false when every lo > x (or empty). */
+/* Index of the largest a[i] <= x among a[0..n) (n >= 1), or 0 when every a[i] > x (the
+ * caller checks a[0]). The compare feeds a conditional move, not a branch: its outcome is
+ * data-dependent, so a branchy search mispredicts about half of its steps. (A fixed
+ * unrolled step sequence was tried: fewer mispredicts, but more instructions, no gain.) */
+static inline uint32_t pred_idx(const uint32_t *a, uint32_t n, uint32_t x)
+{
+	uint32_t i = 0;
+	while (n > 1) {
+		uint32_t half = n / 2;
+		i = a[i + half] <= x ? i + half : i;
+		n -= half;
+	}
+	return i;
+}
+
 static inline bool node_pred(const struct ps_node *nd, uint32_t x, struct ps_pos *pos)
 {
 	uint32_t nb = nd->nblk, a = 0;
 	if (nb == 0)
 		return false;
+	const struct ps_blk *b;
 	if (nb > 1) { /* most nodes have one block: skip the directory and its cache miss */
-		if (x < nd->first[0])
-			return false;
-		uint32_t c = nb;
-		while (c - a > 1) {
-			uint32_t m = (a + c) / 2;
-			if (nd->first[m] <= x)
-				a = m;
-			else
-				c = m;
-		}
+		a = pred_idx(dir_first(nd), nb, x);
+		b = nd->blk[a];
+	} else {
+		b = node_blks(nd)[0];
 	}
-	const struct ps_blk *b = nd->blk[a];
 	const uint32_t *lo = blk_lo(b);
-	if (x < lo[0])
+	uint32_t i = pred_idx(lo, b->n, x);
+	if (x < lo[i])
 		return false;
-	uint32_t i = 0, j = b->n;
-	while (j - i > 1) {
-		uint32_t m = (i + j) / 2;
-		if (lo[m] <= x)
-			i = m;
-		else
-			j = m;
-	}
 	pos->b = a;
 	pos->i = i;
 	return true;
@@ -128,7 +147,7 @@ static inline struct ps_item *node_find(const struct ps_node *nd, uint32_t x)
 	struct ps_pos p;
 	if (!node_pred(nd, x, &p))
 		return NULL;
-	const struct ps_blk *b = nd->blk[p.b];
+	const struct ps_blk *b = node_blks(nd)[p.b];
 	return blk_hi(b)[p.i] >= x ? blk_it(b)[p.i] : NULL;
 }
 
@@ -150,34 +169,27 @@ static void blk_copy(struct ps_blk *dst, uint32_t at, const struct ps_blk *src, 
 
 static int dir_insert(struct pdrcls *cls, struct ps_node *nd, uint32_t at, struct ps_blk *b)
 {
-	if (nd->capblk == 0) {
-		nd->first = &nd->first1;
-		nd->blk = &nd->blk1;
+	if (nd->capblk == 0)
 		nd->capblk = 1;
-	}
 	if (nd->nblk == nd->capblk) {
 		uint32_t nc = nd->capblk * 2;
-		uint32_t *f = pc_alloc(cls, nc * sizeof(*f));
-		struct ps_blk **bl = pc_alloc(cls, nc * sizeof(*bl));
-		if (!f || !bl) {
-			pc_free(cls, f, nc * sizeof(*f));
-			pc_free(cls, bl, nc * sizeof(*bl));
+		struct ps_blk **bl = pc_alloc(cls, dir_bytes(nc));
+		if (!bl)
 			return PDRCLS_ENOMEM;
-		}
-		memcpy(f, nd->first, nd->nblk * sizeof(*f));
-		memcpy(bl, nd->blk, nd->nblk * sizeof(*bl));
-		if (nd->capblk > 1) {
-			pc_free(cls, nd->first, nd->capblk * sizeof(*f));
-			pc_free(cls, nd->blk, nd->capblk * sizeof(*bl));
-		}
-		nd->first = f;
+		uint32_t *f = (uint32_t *)(bl + nc);
+		memcpy(f, node_first(nd), nd->nblk * sizeof(*f));
+		memcpy(bl, node_blks(nd), nd->nblk * sizeof(*bl));
+		if (nd->capblk > 1)
+			pc_free(cls, nd->blk, dir_bytes(nd->capblk));
 		nd->blk = bl;
 		nd->capblk = nc;
 	}
-	memmove(&nd->first[at + 1], &nd->first[at], (nd->nblk - at) * sizeof(*nd->first));
-	memmove(&nd->blk[at + 1], &nd->blk[at], (nd->nblk - at) * sizeof(*nd->blk));
-	nd->first[at] = blk_lo(b)[0];
-	nd->blk[at] = b;
+	uint32_t *first = node_first(nd);
+	struct ps_blk **blk = (struct ps_blk **)node_blks(nd);
+	memmove(&first[at + 1], &first[at], (nd->nblk - at) * sizeof(*first));
+	memmove(&blk[at + 1], &blk[at], (nd->nblk - at) * sizeof(*blk));
+	first[at] = blk_lo(b)[0];
+	blk[at] = b;
 	nd->nblk++;
 	return 0;
 }
@@ -202,7 +214,7 @@ static int node_add(struct pdrcls *cls, struct ps_node *nd, uint32_t lo, uint32_
 	}
 	struct ps_pos p;
 	uint32_t bi = node_pred(nd, lo, &p) ? p.b : 0;
-	struct ps_blk *b = nd->blk[bi];
+	struct ps_blk *b = node_blks(nd)[bi];
 	if (b->n == BLK_MAX) { /* split the full block in halves */
 		struct ps_blk *r = blk_new(cls, BLK_MAX);
 		if (!r)
@@ -227,7 +239,7 @@ static int node_add(struct pdrcls *cls, struct ps_node *nd, uint32_t lo, uint32_
 		blk_copy(g, 0, b, 0, b->n);
 		g->n = b->n;
 		pc_free(cls, b, blk_bytes(b->cap));
-		nd->blk[bi] = b = g;
+		((struct ps_blk **)node_blks(nd))[bi] = b = g;
 	}
 	uint32_t i = 0;
 	while (i < b->n && blk_lo(b)[i] < lo)
@@ -240,7 +252,7 @@ static int node_add(struct pdrcls *cls, struct ps_node *nd, uint32_t lo, uint32_
 	blk_hi(b)[i] = hi;
 	blk_it(b)[i] = it;
 	b->n++;
-	nd->first[bi] = blk_lo(b)[0];
+	node_first(nd)[bi] = blk_lo(b)[0];
 	nd->count++;
 	return 0;
 }
@@ -250,7 +262,9 @@ static void node_del(struct pdrcls *cls, struct ps_node *nd, uint32_t lo)
 {
 	struct ps_pos p = { 0, 0 };
 	node_pred(nd, lo, &p);
-	struct ps_blk *b = nd->blk[p.b];
+	struct ps_blk **blk = (struct ps_blk **)node_blks(nd);
+	uint32_t *first = node_first(nd);
+	struct ps_blk *b = blk[p.b];
 	uint32_t tail = b->n - p.i - 1;
 	memmove(blk_lo(b) + p.i, blk_lo(b) + p.i + 1, tail * sizeof(uint32_t));
 	memmove(blk_hi(b) + p.i, blk_hi(b) + p.i + 1, tail * sizeof(uint32_t));
@@ -258,35 +272,33 @@ static void node_del(struct pdrcls *cls, struct ps_node *nd, uint32_t lo)
 	b->n--;
 	nd->count--;
 	if (b->n > 0) {
-		nd->first[p.b] = blk_lo(b)[0];
+		first[p.b] = blk_lo(b)[0];
 		return;
 	}
 	pc_free(cls, b, blk_bytes(b->cap));
 	nd->nblk--;
-	memmove(&nd->first[p.b], &nd->first[p.b + 1], (nd->nblk - p.b) * sizeof(*nd->first));
-	memmove(&nd->blk[p.b], &nd->blk[p.b + 1], (nd->nblk - p.b) * sizeof(*nd->blk));
+	memmove(&first[p.b], &first[p.b + 1], (nd->nblk - p.b) * sizeof(*first));
+	memmove(&blk[p.b], &blk[p.b + 1], (nd->nblk - p.b) * sizeof(*blk));
 }
 
 /* Frees a node's index (not the items it points to). */
 static void node_fini(struct pdrcls *cls, struct ps_node *nd)
 {
 	for (uint32_t i = 0; i < nd->nblk; i++)
-		pc_free(cls, nd->blk[i], blk_bytes(nd->blk[i]->cap));
-	if (nd->capblk > 1) {
-		pc_free(cls, nd->first, nd->capblk * sizeof(*nd->first));
-		pc_free(cls, nd->blk, nd->capblk * sizeof(*nd->blk));
-	}
+		pc_free(cls, node_blks(nd)[i], blk_bytes(node_blks(nd)[i]->cap));
+	if (nd->capblk > 1)
+		pc_free(cls, nd->blk, dir_bytes(nd->capblk));
 	memset(nd, 0, sizeof(*nd));
 }
 
 /* The only item of a one-entry node. */
-static inline struct ps_item *node_only(const struct ps_node *nd) { return blk_it(nd->blk[0])[0]; }
+static inline struct ps_item *node_only(const struct ps_node *nd) { return blk_it(node_blks(nd)[0])[0]; }
 
 /* ---- allocation helpers ---- */
 
 static struct ps_item *new_item(struct pdrcls *cls)
 {
-	return pc_alloc(cls, sizeof(struct ps_item));
+	return pc_alloc_aligned(cls, sizeof(struct ps_item)); /* one cache line */
 }
 
 static int rules_add(struct pdrcls *cls, struct ps_item *it, struct pdr_entry *e)
@@ -306,6 +318,8 @@ static int rules_add(struct pdrcls *cls, struct ps_item *it, struct pdr_entry *e
 	}
 	it->rules[i] = e;
 	it->n++;
+	it->r0 = it->rules[0];
+	it->minr = it->r0->rank;
 	return 0;
 }
 
@@ -319,24 +333,43 @@ static void free_item(struct pdrcls *cls, struct ps_item *it);
 static void free_node(struct pdrcls *cls, struct ps_node *nd)
 {
 	for (uint32_t i = 0; i < nd->nblk; i++)
-		for (uint32_t j = 0; j < nd->blk[i]->n; j++)
-			free_item(cls, blk_it(nd->blk[i])[j]);
+		for (uint32_t j = 0; j < node_blks(nd)[i]->n; j++)
+			free_item(cls, blk_it(node_blks(nd)[i])[j]);
 	node_fini(cls, nd);
 }
 
 static void free_item(struct pdrcls *cls, struct ps_item *it)
 {
-	if (it->sub) {
-		free_node(cls, it->sub);
-		pc_free(cls, it->sub, sizeof(struct ps_node));
-	}
+	if (has_sub(it))
+		free_node(cls, &it->sub);
 	pc_free(cls, it->rules, it->cap * sizeof(*it->rules));
 	pc_free(cls, it, sizeof(*it));
 }
 
 /* Inserts e if the partition stays sortable: returns FITS, NO_FIT (partition unchanged) or
  * PDRCLS_ENOMEM (partition unchanged). Every check happens before the single mutation. */
+static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e);
+
+/* Inserts e if the partition stays sortable: returns FITS, NO_FIT (partition unchanged) or
+ * PDRCLS_ENOMEM (partition unchanged); then lowers the best rank of the items on e's path. */
 static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
+{
+	int rc = part_insert_at(cls, p, e);
+	if (rc != FITS)
+		return rc;
+	const struct ps_node *node = &p->root;
+	for (unsigned lvl = 0; lvl < p->depth; lvl++) {
+		struct ps_item *it = node_find(node, e->nlo[p->order[lvl]]);
+		if (it->minr > e->rank)
+			it->minr = e->rank;
+		if (!has_sub(it))
+			break;
+		node = &it->sub;
+	}
+	return FITS;
+}
+
+static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
 {
 	struct ps_node *node = &p->root;
 	for (unsigned lvl = 0;; lvl++) {
@@ -344,7 +377,7 @@ static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry
 		uint32_t lo = e->nlo[d], hi = e->nhi[d];
 		struct ps_pos pos;
 		bool has = node_pred(node, hi, &pos);
-		const struct ps_blk *b = has ? node->blk[pos.b] : NULL;
+		const struct ps_blk *b = has ? node_blks(node)[pos.b] : NULL;
 		if (!has || blk_hi(b)[pos.i] < lo) { /* disjoint from every sibling: a new branch */
 			struct ps_item *ni = new_item(cls);
 			if (!ni || rules_add(cls, ni, e) || node_add(cls, node, lo, hi, ni)) {
@@ -357,8 +390,8 @@ static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry
 		if (blk_lo(b)[pos.i] != lo || blk_hi(b)[pos.i] != hi)
 			return NO_FIT; /* overlapping but unequal: not sortable here */
 		struct ps_item *it = blk_it(b)[pos.i];
-		if (it->sub) {
-			node = it->sub;
+		if (has_sub(it)) {
+			node = &it->sub;
 			continue;
 		}
 		/* a rule list: find the first deeper level where e differs from its rules */
@@ -375,25 +408,23 @@ static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry
 		int d2 = p->order[l2];
 		if (e->nlo[d2] <= q->nhi[d2] && q->nlo[d2] <= e->nhi[d2])
 			return NO_FIT;
-		/* split: a chain of single-entry nodes down to level l2, where q's list and e part */
-		struct ps_node *nodes[PDR_DIMS] = { 0 };
+		/* split: a chain of single-entry nodes down to level l2, where q's list and e part.
+		 * The nodes are built aside and moved into their owner items once all succeeded. */
+		struct ps_node nodes[PDR_DIMS];
 		struct ps_item *items[PDR_DIMS] = { 0 };
 		unsigned cnt = l2 - lvl; /* nodes at levels lvl+1 .. l2 */
+		memset(nodes, 0, cnt * sizeof(nodes[0]));
 		struct ps_item *mine = new_item(cls);
 		bool ok = mine && rules_add(cls, mine, e) == 0;
 		for (unsigned i = 0; i < cnt && ok; i++) {
 			int dd = p->order[lvl + 1 + i];
-			nodes[i] = pc_alloc(cls, sizeof(struct ps_node));
 			items[i] = new_item(cls);
-			ok = nodes[i] && items[i] && node_add(cls, nodes[i], q->nlo[dd], q->nhi[dd], items[i]) == 0;
+			ok = items[i] && node_add(cls, &nodes[i], q->nlo[dd], q->nhi[dd], items[i]) == 0;
 		}
-		ok = ok && node_add(cls, nodes[cnt - 1], e->nlo[d2], e->nhi[d2], mine) == 0;
+		ok = ok && node_add(cls, &nodes[cnt - 1], e->nlo[d2], e->nhi[d2], mine) == 0;
 		if (!ok) {
 			for (unsigned i = 0; i < cnt; i++) {
-				if (nodes[i]) {
-					node_fini(cls, nodes[i]);
-					pc_free(cls, nodes[i], sizeof(struct ps_node));
-				}
+				node_fini(cls, &nodes[i]);
 				if (items[i])
 					free_item(cls, items[i]);
 			}
@@ -401,21 +432,64 @@ static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry
 				free_item(cls, mine);
 			return PDRCLS_ENOMEM;
 		}
-		for (unsigned i = 0; i + 1 < cnt; i++)
+		for (unsigned i = 0; i + 1 < cnt; i++) {
 			items[i]->sub = nodes[i + 1];
+			items[i]->minr = it->minr; /* the list's best; e's rank is folded in by the caller */
+		}
 		/* the last chain item takes over q's rule list; e has its own sibling */
 		struct ps_item *last = items[cnt - 1];
+		last->minr = it->minr;
 		last->rules = it->rules;
+		last->r0 = it->r0;
 		last->n = it->n;
 		last->cap = it->cap;
 		it->rules = NULL;
+		it->r0 = NULL;
 		it->n = it->cap = 0;
 		it->sub = nodes[0];
 		return FITS;
 	}
 }
 
+/* Best rank below an item, from its own list or its children (one level). */
+static uint64_t item_min(const struct ps_item *it)
+{
+	if (!has_sub(it))
+		return it->r0->rank;
+	uint64_t m = UINT64_MAX;
+	for (uint32_t b = 0; b < it->sub.nblk; b++) {
+		const struct ps_blk *blk = node_blks(&it->sub)[b];
+		for (uint32_t i = 0; i < blk->n; i++)
+			m = blk_it(blk)[i]->minr < m ? blk_it(blk)[i]->minr : m;
+	}
+	return m;
+}
+
+static void part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e);
+
+/* Removes e, then refreshes the best rank of the items left on its path that had e as
+ * their best (bottom-up; only those can change, so a removal rarely scans a node). */
 static void part_remove(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
+{
+	part_remove_at(cls, p, e);
+	struct ps_item *path[PDR_DIMS];
+	unsigned n = 0;
+	const struct ps_node *node = &p->root;
+	while (n < p->depth && node->nblk) {
+		struct ps_item *it = node_find(node, e->nlo[p->order[n]]);
+		if (!it)
+			break;
+		path[n++] = it;
+		if (!has_sub(it))
+			break;
+		node = &it->sub;
+	}
+	while (n-- > 0)
+		if (path[n]->minr == e->rank)
+			path[n]->minr = item_min(path[n]);
+}
+
+static void part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
 {
 	struct ps_node *nodes[PDR_DIMS];
 	struct ps_item *items[PDR_DIMS];
@@ -425,9 +499,9 @@ static void part_remove(struct pdrcls *cls, struct partition *p, struct pdr_entr
 		struct ps_item *it = node_find(node, e->nlo[p->order[lvl]]);
 		nodes[lvl] = node;
 		items[lvl] = it;
-		if (!it->sub)
+		if (!has_sub(it))
 			break;
-		node = it->sub;
+		node = &it->sub;
 		lvl++;
 	}
 	struct ps_item *it = items[lvl];
@@ -435,47 +509,51 @@ static void part_remove(struct pdrcls *cls, struct partition *p, struct pdr_entr
 	while (it->rules[i] != e)
 		i++;
 	memmove(&it->rules[i], &it->rules[i + 1], (it->n - i - 1) * sizeof(*it->rules));
-	if (--it->n > 0)
+	if (--it->n > 0) {
+		it->r0 = it->rules[0];
 		return;
-	/* the item is empty: unlink it, then any node (and its parent item) left empty */
+	}
+	/* the item is empty: unlink it, then any node (and its parent item) left empty; a
+	 * node below level 0 is embedded in items[lvl - 1], so emptying it needs no free */
 	for (;;) {
 		node_del(cls, nodes[lvl], e->nlo[p->order[lvl]]);
-		items[lvl]->sub = NULL; /* its node (if any) was freed below */
-		free_item(cls, items[lvl]);
+		free_item(cls, items[lvl]); /* its own node, if it had one, was emptied below */
 		if (lvl == 0 || nodes[lvl]->count > 0)
 			break;
 		node_fini(cls, nodes[lvl]);
-		pc_free(cls, nodes[lvl], sizeof(struct ps_node));
 		lvl--;
 	}
 	/* re-compress: a non-root node left with one rule-list item folds into its parent item */
-	while (lvl > 0 && nodes[lvl]->count == 1 && !node_only(nodes[lvl])->sub) {
+	while (lvl > 0 && nodes[lvl]->count == 1 && !has_sub(node_only(nodes[lvl]))) {
 		struct ps_item *child = node_only(nodes[lvl]), *parent = items[lvl - 1];
-		parent->sub = NULL;
+		node_fini(cls, nodes[lvl]); /* parent's sub: frees the index, not the child */
 		parent->rules = child->rules;
+		parent->r0 = child->r0;
+		parent->minr = child->minr;
 		parent->n = child->n;
 		parent->cap = child->cap;
 		child->rules = NULL;
 		child->cap = 0;
 		free_item(cls, child);
-		node_fini(cls, nodes[lvl]);
-		pc_free(cls, nodes[lvl], sizeof(struct ps_node));
 		lvl--;
 	}
 }
 
-static inline const struct pdr_entry *part_find(const struct partition *p, const uint32_t *k)
+/* The best rule of p matching k if its rank is below bound, else NULL. */
+static inline const struct pdr_entry *part_find(const struct partition *p, const uint32_t *k, uint64_t bound)
 {
 	const struct ps_node *node = &p->root;
 	for (unsigned lvl = 0;; lvl++) {
 		const struct ps_item *it = node_find(node, k[p->order[lvl]]);
-		if (!it)
+		if (!it || it->minr >= bound)
 			return NULL;
-		if (it->sub) {
-			node = it->sub;
+		if (has_sub(it)) {
+			node = &it->sub;
 			continue;
 		}
-		for (uint32_t i = 0; i < it->n; i++)
+		if (entry_match(it->r0, k)) /* most lists hold one rule: no rules[] load */
+			return it->r0;
+		for (uint32_t i = 1; i < it->n; i++)
 			if (entry_match(it->rules[i], k))
 				return it->rules[i];
 		return NULL;
@@ -503,6 +581,7 @@ static void ps_fini(struct pdrcls *cls)
 	for (size_t i = 0; i < ps->n; i++)
 		part_free(cls, ps->p[i]);
 	pc_free(cls, ps->p, ps->cap * sizeof(*ps->p));
+	pc_free(cls, ps->best, ps->cap * sizeof(*ps->best));
 	pc_free(cls, ps, sizeof(*ps));
 }
 
@@ -511,6 +590,7 @@ static uint64_t ps_tables(const struct pdrcls *cls) { return ((const struct ps *
 static void set_pos(struct ps *ps, size_t i, struct partition *p)
 {
 	ps->p[i] = p;
+	ps->best[i] = rankheap_best(&p->heap);
 	p->pos = i;
 }
 
@@ -565,10 +645,21 @@ static int ps_insert(struct pdrcls *cls, struct pdr_entry *e)
 	if (!p) {
 		if (ps->n == ps->cap) {
 			size_t ncap = ps->cap ? ps->cap * 2 : 8;
-			struct partition **a = pc_realloc(cls, ps->p, ps->cap * sizeof(*a), ncap * sizeof(*a));
-			if (!a)
+			struct partition **a = pc_alloc(cls, ncap * sizeof(*a));
+			uint64_t *r = pc_alloc(cls, ncap * sizeof(*r));
+			if (!a || !r) {
+				pc_free(cls, a, ncap * sizeof(*a));
+				pc_free(cls, r, ncap * sizeof(*r));
 				return PDRCLS_ENOMEM;
+			}
+			if (ps->n) {
+				memcpy(a, ps->p, ps->n * sizeof(*a));
+				memcpy(r, ps->best, ps->n * sizeof(*r));
+			}
+			pc_free(cls, ps->p, ps->cap * sizeof(*a));
+			pc_free(cls, ps->best, ps->cap * sizeof(*r));
 			ps->p = a;
+			ps->best = r;
 			ps->cap = ncap;
 		}
 		p = pc_alloc(cls, sizeof(*p));
@@ -613,14 +704,14 @@ static int ps_classify(struct pdrcls *cls, const struct pdr_key *keys, size_t n,
 	int hits = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct pdr_entry *best = NULL;
+		uint64_t best_rank = UINT64_MAX; /* no partition's best rank is above this */
 		size_t j = 0;
-		for (; j < ps->n; j++) {
-			const struct partition *p = ps->p[j];
-			if (best && best->rank < rankheap_best(&p->heap))
-				break;
-			const struct pdr_entry *e = part_find(p, keys[i].v);
-			if (e && (!best || e->rank < best->rank))
+		for (; j < ps->n && ps->best[j] < best_rank; j++) {
+			const struct pdr_entry *e = part_find(ps->p[j], keys[i].v, best_rank);
+			if (e && e->rank < best_rank) {
 				best = e;
+				best_rank = e->rank;
+			}
 		}
 		*probes += j;
 		hits += emit_result(best, i, ids, cookies);
@@ -641,8 +732,8 @@ static int check_node(const struct partition *p, const struct ps_node *nd, unsig
 	if (nd->nblk == 0 || nd->nblk > nd->capblk)
 		return -1;
 	for (uint32_t b = 0; b < nd->nblk; b++) {
-		const struct ps_blk *blk = nd->blk[b];
-		if (blk->n == 0 || blk->n > blk->cap || blk->cap > BLK_MAX || nd->first[b] != blk_lo(blk)[0])
+		const struct ps_blk *blk = node_blks(nd)[b];
+		if (blk->n == 0 || blk->n > blk->cap || blk->cap > BLK_MAX || node_first((struct ps_node *)nd)[b] != blk_lo(blk)[0])
 			return -2;
 		for (uint32_t i = 0; i < blk->n; i++, count++) {
 			uint32_t lo = blk_lo(blk)[i], hi = blk_hi(blk)[i];
@@ -652,17 +743,19 @@ static int check_node(const struct partition *p, const struct ps_node *nd, unsig
 			prev_hi = hi;
 			const struct ps_item *it = blk_it(blk)[i];
 			int d = p->order[lvl];
+			if ((it->n || has_sub(it)) && it->minr != item_min(it))
+				return -14; /* every item checked against its children: by induction, the subtree best */
 			plo[d] = lo;
 			phi[d] = hi;
-			if (it->sub) {
+			if (has_sub(it)) {
 				if (it->n || lvl + 1 >= p->depth)
 					return -4;
-				int rc = check_node(p, it->sub, lvl + 1, plo, phi, nrules);
+				int rc = check_node(p, &it->sub, lvl + 1, plo, phi, nrules);
 				if (rc)
 					return rc;
 				continue;
 			}
-			if (it->n == 0 || it->n > LEAF_MAX)
+			if (it->n == 0 || it->n > LEAF_MAX || it->r0 != it->rules[0])
 				return -5;
 			for (uint32_t r = 0; r < it->n; r++) {
 				const struct pdr_entry *e = it->rules[r];
