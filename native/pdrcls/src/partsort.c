@@ -44,7 +44,7 @@ struct ps_node {
 	 * No self-pointers: a node can be moved by copying it (it is embedded in its item). */
 	uint32_t first1;
 	struct ps_blk **blk; /* capblk > 1: blk[capblk] then first[capblk] in one allocation */
-	struct ps_blk *blk1;
+	struct ps_blk *blk1; /* the first block, always (mirrored by node_sync when capblk > 1) */
 };
 
 /* One interval of a level. The next level's node is embedded (sub.nblk == 0: this item
@@ -120,6 +120,19 @@ static inline uint32_t pred_idx(const uint32_t *a, uint32_t n, uint32_t x)
 	return i;
 }
 
+/* Lookup-only form of node_find: nodes on a lookup path are never empty, blk1 is the first
+ * block whatever the directory size, and lo <= x <= hi is one unsigned compare (also false
+ * when every lo > x, as then i = 0 and x - lo[0] wraps around). */
+static inline const struct ps_item *node_lookup(const struct ps_node *nd, uint32_t x)
+{
+	const struct ps_blk *b = nd->blk1;
+	if (nd->nblk > 1)
+		b = nd->blk[pred_idx(dir_first(nd), nd->nblk, x)];
+	const uint32_t *lo = blk_lo(b);
+	uint32_t i = pred_idx(lo, b->n, x);
+	return x - lo[i] <= blk_hi(b)[i] - lo[i] ? blk_it(b)[i] : NULL;
+}
+
 static inline bool node_pred(const struct ps_node *nd, uint32_t x, struct ps_pos *pos)
 {
 	uint32_t nb = nd->nblk, a = 0;
@@ -167,6 +180,12 @@ static void blk_copy(struct ps_blk *dst, uint32_t at, const struct ps_blk *src, 
 	memcpy(blk_it(dst) + at, blk_it(src) + from, n * sizeof(struct ps_item *));
 }
 
+static void node_sync(struct ps_node *nd)
+{
+	if (nd->capblk > 1)
+		nd->blk1 = nd->nblk ? nd->blk[0] : NULL;
+}
+
 static int dir_insert(struct pdrcls *cls, struct ps_node *nd, uint32_t at, struct ps_blk *b)
 {
 	if (nd->capblk == 0)
@@ -191,6 +210,7 @@ static int dir_insert(struct pdrcls *cls, struct ps_node *nd, uint32_t at, struc
 	first[at] = blk_lo(b)[0];
 	blk[at] = b;
 	nd->nblk++;
+	node_sync(nd);
 	return 0;
 }
 
@@ -240,6 +260,7 @@ static int node_add(struct pdrcls *cls, struct ps_node *nd, uint32_t lo, uint32_
 		g->n = b->n;
 		pc_free(cls, b, blk_bytes(b->cap));
 		((struct ps_blk **)node_blks(nd))[bi] = b = g;
+		node_sync(nd);
 	}
 	uint32_t i = 0;
 	while (i < b->n && blk_lo(b)[i] < lo)
@@ -279,6 +300,7 @@ static void node_del(struct pdrcls *cls, struct ps_node *nd, uint32_t lo)
 	nd->nblk--;
 	memmove(&first[p.b], &first[p.b + 1], (nd->nblk - p.b) * sizeof(*first));
 	memmove(&blk[p.b], &blk[p.b + 1], (nd->nblk - p.b) * sizeof(*blk));
+	node_sync(nd);
 }
 
 /* Frees a node's index (not the items it points to). */
@@ -544,7 +566,7 @@ static inline const struct pdr_entry *part_find(const struct partition *p, const
 {
 	const struct ps_node *node = &p->root;
 	for (unsigned lvl = 0;; lvl++) {
-		const struct ps_item *it = node_find(node, k[p->order[lvl]]);
+		const struct ps_item *it = node_lookup(node, k[p->order[lvl]]);
 		if (!it || it->minr >= bound)
 			return NULL;
 		if (has_sub(it)) {
@@ -729,7 +751,7 @@ static int check_node(const struct partition *p, const struct ps_node *nd, unsig
 	uint32_t count = 0;
 	bool have_prev = false;
 	uint32_t prev_hi = 0;
-	if (nd->nblk == 0 || nd->nblk > nd->capblk)
+	if (nd->nblk == 0 || nd->nblk > nd->capblk || nd->blk1 != node_blks(nd)[0])
 		return -1;
 	for (uint32_t b = 0; b < nd->nblk; b++) {
 		const struct ps_blk *blk = node_blks(nd)[b];
