@@ -370,28 +370,28 @@ static void free_item(struct pdrcls *cls, struct ps_item *it)
 
 /* Inserts e if the partition stays sortable: returns FITS, NO_FIT (partition unchanged) or
  * PDRCLS_ENOMEM (partition unchanged). Every check happens before the single mutation. */
-static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e);
+static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e,
+			  struct ps_item **path, unsigned *np);
 
 /* Inserts e if the partition stays sortable: returns FITS, NO_FIT (partition unchanged) or
  * PDRCLS_ENOMEM (partition unchanged); then lowers the best rank of the items on e's path. */
 static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
 {
-	int rc = part_insert_at(cls, p, e);
+	struct ps_item *path[PDR_DIMS];
+	unsigned np = 0;
+	int rc = part_insert_at(cls, p, e, path, &np);
 	if (rc != FITS)
 		return rc;
-	const struct ps_node *node = &p->root;
-	for (unsigned lvl = 0; lvl < p->depth; lvl++) {
-		struct ps_item *it = node_find(node, e->nlo[p->order[lvl]]);
-		if (it->minr > e->rank)
-			it->minr = e->rank;
-		if (!has_sub(it))
-			break;
-		node = &it->sub;
-	}
+	for (unsigned i = 0; i < np; i++)
+		if (path[i]->minr > e->rank)
+			path[i]->minr = e->rank;
 	return FITS;
 }
 
-static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
+/* The insert proper; path[0..*np) = the existing items e went through (their best rank is
+ * lowered by the caller once e is in). */
+static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e,
+			  struct ps_item **path, unsigned *np)
 {
 	struct ps_node *node = &p->root;
 	for (unsigned lvl = 0;; lvl++) {
@@ -412,6 +412,7 @@ static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_en
 		if (blk_lo(b)[pos.i] != lo || blk_hi(b)[pos.i] != hi)
 			return NO_FIT; /* overlapping but unequal: not sortable here */
 		struct ps_item *it = blk_it(b)[pos.i];
+		path[(*np)++] = it;
 		if (has_sub(it)) {
 			node = &it->sub;
 			continue;
@@ -456,7 +457,7 @@ static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_en
 		}
 		for (unsigned i = 0; i + 1 < cnt; i++) {
 			items[i]->sub = nodes[i + 1];
-			items[i]->minr = it->minr; /* the list's best; e's rank is folded in by the caller */
+			items[i]->minr = it->minr < e->rank ? it->minr : e->rank; /* the list and e below */
 		}
 		/* the last chain item takes over q's rule list; e has its own sibling */
 		struct ps_item *last = items[cnt - 1];
@@ -487,34 +488,25 @@ static uint64_t item_min(const struct ps_item *it)
 	return m;
 }
 
-static void part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e);
+static unsigned part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e,
+			       struct ps_item **items);
 
 /* Removes e, then refreshes the best rank of the items left on its path that had e as
  * their best (bottom-up; only those can change, so a removal rarely scans a node). */
 static void part_remove(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
 {
-	part_remove_at(cls, p, e);
 	struct ps_item *path[PDR_DIMS];
-	unsigned n = 0;
-	const struct ps_node *node = &p->root;
-	while (n < p->depth && node->nblk) {
-		struct ps_item *it = node_find(node, e->nlo[p->order[n]]);
-		if (!it)
-			break;
-		path[n++] = it;
-		if (!has_sub(it))
-			break;
-		node = &it->sub;
-	}
+	unsigned n = part_remove_at(cls, p, e, path);
 	while (n-- > 0)
 		if (path[n]->minr == e->rank)
 			path[n]->minr = item_min(path[n]);
 }
 
-static void part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e)
+/* The removal proper; returns how many items of e's path survive (items[0..n), top down). */
+static unsigned part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e,
+			       struct ps_item **items)
 {
 	struct ps_node *nodes[PDR_DIMS];
-	struct ps_item *items[PDR_DIMS];
 	struct ps_node *node = &p->root;
 	unsigned lvl = 0;
 	for (;;) {
@@ -533,7 +525,7 @@ static void part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_e
 	memmove(&it->rules[i], &it->rules[i + 1], (it->n - i - 1) * sizeof(*it->rules));
 	if (--it->n > 0) {
 		it->r0 = it->rules[0];
-		return;
+		return lvl + 1;
 	}
 	/* the item is empty: unlink it, then any node (and its parent item) left empty; a
 	 * node below level 0 is embedded in items[lvl - 1], so emptying it needs no free */
@@ -545,6 +537,7 @@ static void part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_e
 		node_fini(cls, nodes[lvl]);
 		lvl--;
 	}
+	unsigned survivors = lvl; /* items[lvl] and below are gone */
 	/* re-compress: a non-root node left with one rule-list item folds into its parent item */
 	while (lvl > 0 && nodes[lvl]->count == 1 && !has_sub(node_only(nodes[lvl]))) {
 		struct ps_item *child = node_only(nodes[lvl]), *parent = items[lvl - 1];
@@ -559,6 +552,8 @@ static void part_remove_at(struct pdrcls *cls, struct partition *p, struct pdr_e
 		free_item(cls, child);
 		lvl--;
 	}
+	/* after a fold, items[lvl] (the last parent, now a leaf) is the deepest survivor */
+	return lvl < survivors ? lvl + 1 : survivors;
 }
 
 /* The best rule of p matching k if its rank is below bound, else NULL. */
