@@ -11,7 +11,7 @@ export { ChainIngress, type IngressOptions, type IngressResult, type IngressStat
 export { attachPlane, type ChainPlane } from './plane.ts';
 export { RingTransport, hybridSpinNs } from './transport/ring.ts';
 export { TransportUnavailableError, SproxyTransport, functionId, ENV_SPROXY_SOCKET, ENV_SPROXY_FD } from './transport/sproxy.ts';
-export type { DescriptorTransport, SendResult } from './transport/types.ts';
+export type { DescriptorTransport, ObjectOwners, SendResult } from './transport/types.ts';
 export * from './host-messages.ts';
 import { fileURLToPath } from 'node:url';
 /** Path of the function host entry the agent spawns (one process per instance). */

@@ -111,10 +111,9 @@ export class ChainIngress {
       const timer = setTimeout(() => this.#timeout(corr), this.#o.timeoutMs);
       this.#pending.set(corr, { ref, instance: target.id, resolve, timer });
       this.#used.set(target.id, (this.#used.get(target.id) ?? 0) + 1);
-      pool.setOwner(ref, target.id);
+      // The transport hands the object to the target as the descriptor leaves.
       const r = this.#o.transport.send({ instance: target.id, chain: topology.chainId, flags: 0, topic: 0, offset: ref.offset, generation: ref.generation });
       if (r !== 'sent') {
-        pool.setOwner(ref, this.self.id);
         this.#finish(corr);
         pool.free(ref);
         this.#s.rejected_limit++;

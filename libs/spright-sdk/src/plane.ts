@@ -27,11 +27,11 @@ export async function attachPlane(topology: ChainTopology, selfId: number, env: 
     if (topology.transport === 's') {
       const path = env[ENV_SPROXY_SOCKET];
       const fd = env[ENV_SPROXY_FD];
-      if (fd) transport = SproxyTransport.fromFd(topology, selfId, Number(fd));
+      if (fd) transport = SproxyTransport.fromFd(topology, selfId, Number(fd), pool);
       else if (!path) throw new TransportUnavailableError(`transport "s" needs ${ENV_SPROXY_SOCKET} (the proxy manager's registration socket)`);
-      else transport = await SproxyTransport.connect(topology, selfId, path);
+      else transport = await SproxyTransport.connect(topology, selfId, path, pool);
     } else {
-      transport = new RingTransport(topology.transport, region, topology, selfId);
+      transport = new RingTransport(topology.transport, region, topology, selfId, pool);
     }
     const setupMs = performance.now() - t0;
     return {

@@ -181,14 +181,9 @@ export class FunctionRuntime implements ContextHost {
     }
   }
 
-  /** Moves ownership to `target`, then sends; on failure ownership comes back. */
+  /** Sends the object to `target`; the transport moves its ownership as the descriptor leaves. */
   #handOff(ref: ObjectRef, target: number, flags: number, topic: number): boolean {
-    const pool = this.#o.pool;
-    pool.setOwner(ref, target);
-    const r = this.#o.transport.send({ instance: target, chain: this.#o.topology.chainId, flags, topic, offset: ref.offset, generation: ref.generation });
-    if (r === 'sent') return true;
-    pool.setOwner(ref, this.instance);
-    return false;
+    return this.#o.transport.send({ instance: target, chain: this.#o.topology.chainId, flags, topic, offset: ref.offset, generation: ref.generation }) === 'sent';
   }
 
   respond(ref: ObjectRef, obj: Uint8Array, status: number, headers: Record<string, string>, body: Uint8Array, written?: () => void): void {

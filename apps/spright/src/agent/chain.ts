@@ -25,6 +25,9 @@ export type DeployEvent =
   | { event: 'ready'; url: string }
   | { event: 'failed'; error: string; stack?: string };
 
+/** How often a dead instance's id is swept for objects sent to it after its death. */
+const DEAD_SWEEP_MS = 20;
+
 export class DeployError extends Error {
   constructor(
     message: string,
@@ -73,6 +76,7 @@ export class Chain {
   deadLettered = 0;
   #recheckQueued = false;
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #intervals = new Set<NodeJS.Timeout>();
   readonly log: (m: string) => void;
   #adoption: AdoptionServer | undefined;
 
@@ -187,15 +191,29 @@ export class Chain {
   #watch(p: Supervised): void {
     p.on('died', (code, signal) => {
       if (this.state === 'deleting') return;
-      const n = this.memory.reclaim(p.spec.instance);
+      const id = p.spec.instance;
+      // Rings first: a reservation the dead process never published would stall a live ring.
+      this.#repairRings(p.lastPid);
+      const n = this.memory.reclaim(id);
       this.reclaimedByDeath += n;
-      this.log(`${p.spec.fn} (instance ${p.spec.instance & 0xffff}) died (${signal ?? `code ${code}`}); reclaimed ${n} objects`);
+      this.log(`${p.spec.fn} (instance ${id & 0xffff}) died (${signal ?? `code ${code}`}); reclaimed ${n} objects`);
       this.state = 'degraded';
-      for (const o of this.procs) if (o !== p) o.send({ t: 'instance-down', id: p.spec.instance });
+      for (const o of this.procs) if (o !== p) o.send({ t: 'instance-down', id });
+      // Until the others read 'instance-down' they still route to the dead instance: an object
+      // sent to it after the reclaim above is owned by a dead id and nobody would ever answer
+      // its request (H: it sits in the dead ring until the restart; after a slow restart the
+      // gateway gives up with 504). Nothing may belong to a dead instance, so sweep its id
+      // while it is down and once more right before the new process starts.
+      const sweep = setInterval(() => this.#sweepDead(id), DEAD_SWEEP_MS);
+      this.#intervals.add(sweep);
       const delay = backoffMs(p.restartsInARow);
       const t = setTimeout(() => {
         this.#timers.delete(t);
+        clearInterval(sweep);
+        this.#intervals.delete(sweep);
         if (this.state === 'deleting') return;
+        // Last sweep: from here on what is sent to the id is the new process's work.
+        this.#sweepDead(id);
         p.restarts++;
         p.restartsInARow++;
         p.start().then(
@@ -215,6 +233,35 @@ export class Chain {
     });
   }
 
+  #repairRings(pid: number | undefined, tries = 0): void {
+    if (this.state === 'deleting' || !this.memory.recoverRings(pid) || tries >= 100) return;
+    // A dead reservation behind a live producer's: retry (bounded) until it is repaired.
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      this.#repairRings(undefined, tries + 1);
+    }, 20);
+    this.#timers.add(t);
+  }
+
+  /** Frees what was handed to a dead instance after its reclaim; the chain re-checks its waits. */
+  #sweepDead(id: number): void {
+    if (this.state === 'deleting') return;
+    const n = this.memory.reclaim(id);
+    if (n === 0) return;
+    this.reclaimedByDeath += n;
+    this.log(`instance ${id & 0xffff} is down; reclaimed ${n} objects sent to it after its death`);
+    this.#queueRecheck();
+  }
+
+  #queueRecheck(): void {
+    if (this.#recheckQueued) return;
+    this.#recheckQueued = true;
+    setImmediate(() => {
+      this.#recheckQueued = false;
+      for (const p of this.procs) p.send({ t: 'recheck' });
+    });
+  }
+
   /**
    * A descriptor SPROXY dead-lettered: it was sent to an instance whose socket was already gone
    * (sent after the agent reclaimed the dead process's objects, before the sender heard of the
@@ -226,12 +273,7 @@ export class Chain {
     if (!this.memory.pool.isValid(ref)) return;
     this.memory.pool.free(ref);
     this.deadLettered++;
-    if (this.#recheckQueued) return;
-    this.#recheckQueued = true;
-    setImmediate(() => {
-      this.#recheckQueued = false;
-      for (const p of this.procs) p.send({ t: 'recheck' });
-    });
+    this.#queueRecheck();
   }
 
   status(): ChainStatus {
@@ -273,6 +315,8 @@ export class Chain {
     this.#adoption?.withdraw(this.spec.name);
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    for (const t of this.#intervals) clearInterval(t);
+    this.#intervals.clear();
     await Promise.all(this.procs.map((p) => p.stop()));
     this.proxy?.unregister(allInstances(this.topology).map((i) => i.id));
     this.#eproxyAttachment?.detach();

@@ -2,7 +2,7 @@
 // instance for each chain — the chain's security domain. It also reclaims the objects a dead
 // process held, and removes the region when the chain goes.
 import { existsSync, readdirSync } from 'node:fs';
-import { Region, type Mempool, type MempoolStats } from '@fastpath/shm';
+import { Region, type Mempool, type MempoolStats, type Ring } from '@fastpath/shm';
 import { allInstances, type ChainTopology } from '@fastpath/spright-sdk';
 import type { ChainSpec } from '../spec/index.ts';
 import { regionBytes } from './topology.ts';
@@ -11,6 +11,8 @@ export class ChainMemory {
   private constructor(
     readonly region: Region,
     readonly pool: Mempool,
+    /** Every instance's receive ring, kept open to repair them after a producer dies. */
+    readonly rings: Ring[],
   ) {}
 
   /** Creates region + pool + rings; on any failure nothing is left behind. */
@@ -22,8 +24,8 @@ export class ChainMemory {
       const topology = build(region.key.toString('hex'));
       const pool = region.createMempool(topology.pool, { objectSize: spec.pool.objectSize, count: spec.pool.objects });
       // MPSC: the gateway and every upstream function produce into an instance's ring.
-      for (const inst of allInstances(topology)) region.createRing(inst.ring, { type: 'mpsc', slots: topology.ringSlots }).close();
-      return { memory: new ChainMemory(region, pool), topology };
+      const rings = allInstances(topology).map((inst) => region.createRing(inst.ring, { type: 'mpsc', slots: topology.ringSlots }));
+      return { memory: new ChainMemory(region, pool, rings), topology };
     } catch (err) {
       region.destroy();
       throw err;
@@ -33,6 +35,18 @@ export class ChainMemory {
   /** Frees every object the dead instance held; returns how many. */
   reclaim(instance: number): number {
     return this.pool.reclaim(instance);
+  }
+
+  /**
+   * Repairs the rings a dead process produced into: a slot it reserved (MPSC CAS done) but never
+   * published would stop the ring's consumer at that slot and spin every later producer for
+   * ever; it becomes a tombstone the consumer skips. Returns true while a dead reservation still
+   * waits behind a live one (call again; live producers waiting on it repair it too).
+   */
+  recoverRings(pid: number | undefined): boolean {
+    let pending = false;
+    for (const r of this.rings) if (!r.closed) pending = r.recover(pid ?? 0, 5).pending || pending;
+    return pending;
   }
 
   stats(): MempoolStats {

@@ -57,6 +57,9 @@ export class Supervised extends EventEmitter<{ ready: [number]; died: [number | 
     return this.child?.pid;
   }
 
+  /** Pid of the latest process, kept after it exited (ring repair after a death needs it). */
+  lastPid: number | undefined;
+
   /** Spawns and resolves once the process says it is ready (rejects with StartError otherwise). */
   start(timeoutMs = 30_000): Promise<number> {
     this.#stopping = false;
@@ -77,6 +80,7 @@ export class Supervised extends EventEmitter<{ ready: [number]; died: [number | 
     });
     closeSync(fd);
     this.child = child;
+    this.lastPid = child.pid;
     return new Promise<number>((resolve, reject) => {
       let reported = '';
       let settled = false;

@@ -3,10 +3,11 @@
 // ring from the event loop — busy-polling (D, like D-SPRIGHT's RTE rings) or hybrid spin-then-sleep
 // (H: no CPU when idle, polling latency under load).
 import { availableParallelism } from 'node:os';
-import { decodeDescriptor, DESCRIPTOR_SIZE, type Descriptor, type Region, type Ring } from '@fastpath/shm';
+import { decodeDescriptor, DESCRIPTOR_SIZE, DoubleFreeError, StaleObjectError, type Descriptor, type Region, type Ring } from '@fastpath/shm';
 import type { ChainTopology } from '../topology.ts';
 import { allInstances } from '../topology.ts';
-import type { DescriptorTransport, SendResult } from './types.ts';
+import { handOver } from './owners.ts';
+import type { DescriptorTransport, ObjectOwners, SendResult } from './types.ts';
 
 /** H mode's spin before sleeping on the doorbell. Spinning pays only while every process of the
  * chain has a core to spin on: with more processes than cores (Online Boutique: 11 on 2 cores)
@@ -21,6 +22,7 @@ export function hybridSpinNs(processes: number, cores = availableParallelism(), 
 export class RingTransport implements DescriptorTransport {
   readonly #rings = new Map<number, Ring>();
   readonly #own: Ring;
+  readonly #owners: ObjectOwners;
   #stop: (() => void) | undefined;
   #sent = 0;
   #received = 0;
@@ -31,10 +33,13 @@ export class RingTransport implements DescriptorTransport {
     private readonly region: Region,
     private readonly topology: ChainTopology,
     private readonly selfId: number,
+    /** The chain's pool (default: attached from the region by the topology's pool name). */
+    owners?: ObjectOwners,
   ) {
     const self = allInstances(topology).find((i) => i.id === selfId);
     if (!self) throw new Error(`spright: instance ${selfId} is not part of chain "${topology.chain}"`);
     this.#own = region.ring(self.ring);
+    this.#owners = owners ?? region.mempool(topology.pool);
   }
 
   #ringOf(id: number): Ring | undefined {
@@ -52,8 +57,19 @@ export class RingTransport implements DescriptorTransport {
   send(d: Descriptor): SendResult {
     const r = this.#ringOf(d.instance);
     if (!r) return 'unknown-target';
+    const ref = { offset: d.offset, generation: d.generation };
+    // The enqueue is synchronous: ownership moves just before it and comes back if it fails.
+    handOver(this.#owners, ref, d.instance);
     if (!r.send(d)) {
       this.#full++;
+      try {
+        this.#owners.setOwner(ref, this.selfId);
+      } catch (err) {
+        // The target died meanwhile and the agent reclaimed what it owned, this object too: it is
+        // gone as if delivered to the dead target (its request already failed), not the caller's.
+        if (err instanceof StaleObjectError || err instanceof DoubleFreeError) return 'sent';
+        throw err;
+      }
       return 'full';
     }
     this.#sent++;

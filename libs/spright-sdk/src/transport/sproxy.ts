@@ -7,7 +7,8 @@ import { BackpressureError, CreditTransport, makeFlags, makeObject, registerFunc
 import { objectGeneration, objectOffset, type Descriptor } from '@fastpath/shm';
 import type { ChainTopology } from '../topology.ts';
 import { allInstances } from '../topology.ts';
-import type { DescriptorTransport, SendResult } from './types.ts';
+import { handOver } from './owners.ts';
+import type { DescriptorTransport, ObjectOwners, SendResult } from './types.ts';
 
 export const ENV_SPROXY_SOCKET = 'SPRIGHT_SPROXY_SOCKET';
 /** An already registered SPROXY socket inherited or passed as this fd (wins over the socket path). */
@@ -36,6 +37,7 @@ interface Batch {
   target: number;
   flags: number;
   objects: bigint[];
+  refs: { offset: number; generation: number }[];
 }
 
 export class SproxyTransport implements DescriptorTransport {
@@ -58,24 +60,25 @@ export class SproxyTransport implements DescriptorTransport {
     readonly credit: CreditTransport,
     topology: ChainTopology,
     maxQueue: number,
+    private readonly owners: ObjectOwners,
   ) {
     this.#known = new Set(allInstances(topology).map((i) => i.id));
     this.#maxQueue = maxQueue;
   }
 
   /** Registers this process's socket with the proxy manager listening at `registrationPath`. */
-  static async connect(topology: ChainTopology, selfId: number, registrationPath: string, window = 256): Promise<SproxyTransport> {
+  static async connect(topology: ChainTopology, selfId: number, registrationPath: string, owners: ObjectOwners, window = 256): Promise<SproxyTransport> {
     const identity = identityOf(topology, selfId);
     const { socket } = await registerFunctionSocket(registrationPath, identity);
     // Queue at most one window per process in user space; more means a stalled receiver.
-    return new SproxyTransport(new CreditTransport(socket, { identity, window, maxQueue: window }), topology, window);
+    return new SproxyTransport(new CreditTransport(socket, { identity, window, maxQueue: window }), topology, window, owners);
   }
 
   /** Opens a socket the proxy manager created, registered and passed to this process (SCM_RIGHTS
    *  to a process the agent adopted, e.g. a function in a Kubernetes pod). */
-  static fromFd(topology: ChainTopology, selfId: number, fd: number, window = 256): SproxyTransport {
+  static fromFd(topology: ChainTopology, selfId: number, fd: number, owners: ObjectOwners, window = 256): SproxyTransport {
     const identity = identityOf(topology, selfId);
-    return new SproxyTransport(CreditTransport.fromFd(fd, { identity, window, maxQueue: window }), topology, window);
+    return new SproxyTransport(CreditTransport.fromFd(fd, { identity, window, maxQueue: window }), topology, window, owners);
   }
 
   send(d: Descriptor): SendResult {
@@ -94,8 +97,9 @@ export class SproxyTransport implements DescriptorTransport {
     const flags = makeFlags(d.flags & 0xe, d.topic);
     const key = `${d.instance}:${flags}`;
     let b = this.#batches.get(key);
-    if (!b) this.#batches.set(key, (b = { target: d.instance, flags, objects: [] }));
+    if (!b) this.#batches.set(key, (b = { target: d.instance, flags, objects: [], refs: [] }));
     b.objects.push(makeObject(d.offset, d.generation));
+    b.refs.push({ offset: d.offset, generation: d.generation });
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#flush);
@@ -111,6 +115,10 @@ export class SproxyTransport implements DescriptorTransport {
     this.#overflow = 0;
     if (this.credit.socket.destroyed) return;
     for (const b of batches) {
+      // Ownership moves now, with the write: until here a kill of this process leaves the
+      // objects with it (reclaimed, their requests answered 502), not with a target that
+      // would never see their descriptors.
+      for (const r of b.refs) handOver(this.owners, r, b.target);
       try {
         if (b.objects.length === 1) this.credit.send(b.target, b.objects[0], b.flags);
         else this.credit.sendBatch(b.target, b.objects, b.flags);

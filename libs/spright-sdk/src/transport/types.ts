@@ -1,12 +1,24 @@
 // The descriptor transport a chain process uses: S (SPROXY sockets), D (polled rings) or
 // H (hybrid rings). The SDK and gateway see only this interface, so one handler runs in every mode.
-import type { Descriptor } from '@fastpath/shm';
+import type { Descriptor, ObjectRef } from '@fastpath/shm';
 
 export type SendResult = 'sent' | 'full' | 'unknown-target';
 
+/** The part of the pool a transport needs to hand objects over (a Mempool). */
+export interface ObjectOwners {
+  setOwner(ref: ObjectRef, owner: number): void;
+}
+
 export interface DescriptorTransport {
   readonly mode: 's' | 'd' | 'h';
-  /** Delivers one descriptor to d.instance. 'full' = the target's queue/credits are exhausted. */
+  /**
+   * Delivers one descriptor to d.instance and hands it the object: ownership moves to the target
+   * right before the descriptor leaves this process, never earlier. A process killed while the
+   * descriptor still waits here (S batches until the end of the turn) thus still owns the object
+   * and the agent's reclaim of it fails the request with 502 — had the target owned it, a live
+   * target that never gets the descriptor would hold it for ever (a 504). Anything but 'sent'
+   * leaves the object with the caller. 'full' = the target's queue/credits are exhausted.
+   */
   send(d: Descriptor): SendResult;
   /** Starts calling onDescriptor for every descriptor addressed to this instance. */
   start(onDescriptor: (d: Descriptor) => void): void;
