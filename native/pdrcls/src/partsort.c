@@ -19,6 +19,9 @@
 #include "internal.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h> /* part of x86-64: no extra compiler flags */
+#endif
 
 #define LEAF_MAX 8 /* rules sharing all indexed intervals; more go to another partition */
 
@@ -120,6 +123,25 @@ static inline uint32_t pred_idx(const uint32_t *a, uint32_t n, uint32_t x)
 	return i;
 }
 
+/* pred_idx for a block of n <= 4 entries (most nodes below the root): one 4-lane compare
+ * instead of a loop whose trip count changes from node to node and mispredicts. (Four
+ * compares for n <= 16 were tried too: fewer mispredicts, more instructions, no gain.) Reading 4
+ * lanes is safe: a block's lo[] is followed by hi[] and it[] (blk_bytes). lo[] is sorted,
+ * so the lanes with lo <= x form a prefix; the table maps that prefix to its last index. */
+static inline uint32_t pred_idx4(const uint32_t *a, uint32_t n, uint32_t x)
+{
+#ifndef __SSE2__
+	return pred_idx(a, n, x);
+#else
+	static const uint8_t last_of_prefix[16] = { 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3 };
+	const __m128i bias = _mm_set1_epi32(INT32_MIN); /* unsigned order via signed compare */
+	__m128i v = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a), bias);
+	__m128i gt = _mm_cmpgt_epi32(v, _mm_set1_epi32((int32_t)(x ^ 0x80000000u)));
+	unsigned le = ~(unsigned)_mm_movemask_ps(_mm_castsi128_ps(gt)) & ((1u << n) - 1);
+	return last_of_prefix[le];
+#endif
+}
+
 /* Lookup-only form of node_find: nodes on a lookup path are never empty, blk1 is the first
  * block whatever the directory size, and lo <= x <= hi is one unsigned compare (also false
  * when every lo > x, as then i = 0 and x - lo[0] wraps around). */
@@ -129,7 +151,7 @@ static inline const struct ps_item *node_lookup(const struct ps_node *nd, uint32
 	if (nd->nblk > 1)
 		b = nd->blk[pred_idx(dir_first(nd), nd->nblk, x)];
 	const uint32_t *lo = blk_lo(b);
-	uint32_t i = pred_idx(lo, b->n, x);
+	uint32_t i = b->n <= 4 ? pred_idx4(lo, b->n, x) : pred_idx(lo, b->n, x);
 	return x - lo[i] <= blk_hi(b)[i] - lo[i] ? blk_it(b)[i] : NULL;
 }
 
