@@ -15,7 +15,13 @@
  * Two space/time savings over a textbook MITree: a subtree holding rules that are identical
  * on every indexed field is stored as a rank-sorted rule list right at the item where they
  * first diverge from other rules (path compression), and dimensions outside the field order
- * are checked by the full match at the leaf (they never affect the path). */
+ * are checked by the full match at the leaf (they never affect the path).
+ *
+ * Lookup cost (issue #7): an item is one cache line holding its child node (no pointer to
+ * chase to reach the next level's block), its best rule and the best rank below it. Most
+ * packets match a low-priority rule, so they visit every partition whose best rank is
+ * better; the subtree best rank lets such a visit stop at its first item instead of
+ * walking down to a rule that cannot win. */
 #include "internal.h"
 
 #include <string.h>
@@ -390,8 +396,6 @@ static void free_item(struct pdrcls *cls, struct ps_item *it)
 	pc_free(cls, it, sizeof(*it));
 }
 
-/* Inserts e if the partition stays sortable: returns FITS, NO_FIT (partition unchanged) or
- * PDRCLS_ENOMEM (partition unchanged). Every check happens before the single mutation. */
 static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e,
 			  struct ps_item **path, unsigned *np);
 
@@ -410,8 +414,9 @@ static int part_insert(struct pdrcls *cls, struct partition *p, struct pdr_entry
 	return FITS;
 }
 
-/* The insert proper; path[0..*np) = the existing items e went through (their best rank is
- * lowered by the caller once e is in). */
+/* The insert proper. Every check happens before the single mutation, so NO_FIT and
+ * PDRCLS_ENOMEM leave the partition unchanged. path[0..*np) = the existing items e went
+ * through (the caller lowers their best rank once e is in). */
 static int part_insert_at(struct pdrcls *cls, struct partition *p, struct pdr_entry *e,
 			  struct ps_item **path, unsigned *np)
 {
