@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { koffi, loadLibrary, workspaceRoot } from '@fastpath/native';
 import { encodeRules, type PdrRule } from '@fastpath/pdrcls';
 
-const ABI = 2;
+const ABI = 3;
 export const Iface = { Access: 0, Core: 1 } as const;
 export const Action = { DROP: 0x01, FORW: 0x02, BUFF: 0x04, NOCP: 0x08 } as const;
 export const EventType = { DlData: 1, Usage: 2 } as const;
@@ -99,6 +99,11 @@ function bind() {
     openXsk: lib.func('int upf_dp_open_xsk(upf_dp *dp, const char *netns, const char *ifname, const char *obj, int mode)'),
     ioMode: lib.func('int upf_dp_io_mode(upf_dp *dp)'),
     setN6Nexthop: lib.func('int upf_dp_set_n6_nexthop(upf_dp *dp, const uint8_t *mac)'),
+    setXskTx: lib.func('int upf_dp_set_xsk_tx(upf_dp *dp, const char *netns, const char *n6, int which)'),
+    xskTx: lib.func('int upf_dp_xsk_tx(upf_dp *dp)'),
+    benchL2fwd: lib.func('int upf_dp_bench_l2fwd(upf_dp *dp, int on)'),
+    setFastpath: lib.func('int upf_dp_set_fastpath(upf_dp *dp, int on)'),
+    fastpathEntries: lib.func('int upf_dp_fastpath_entries(upf_dp *dp)'),
     start: lib.func('int upf_dp_start(upf_dp *dp)'),
     stop: lib.func('int upf_dp_stop(upf_dp *dp)'),
     sessionAdd: lib.func('int upf_dp_session_add(upf_dp *dp, uint64_t seid, uint32_t teid, uint32_t ue)'),
@@ -218,6 +223,33 @@ export class Datapath {
     if (mac !== null && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) throw new UpfDpError('EINVAL', 'setN6Nexthop', `not a MAC address: ${mac}`);
     const buf = mac === null ? null : Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
     check(native().setN6Nexthop(this.h, buf) as number, 'setN6Nexthop', this.h);
+  }
+  /**
+   * After openXsk(): transmit through AF_XDP. n6: uplink out an AF_XDP socket on `n6Ifname`
+   * sharing the N3 UMEM (sent from the frame it arrived in; needs setN6Nexthop() first).
+   * n3: downlink GTP-U out the N3 AF_XDP socket to the gNB MAC learned from its uplink (the
+   * UDP socket until then). Both false = the sockets again.
+   */
+  setXskTx(o: { netns?: string; n6Ifname?: string; n6: boolean; n3: boolean }): void {
+    const ns = o.netns && !o.netns.includes('/') ? `/var/run/netns/${o.netns}` : (o.netns ?? '');
+    check(native().setXskTx(this.h, ns, o.n6Ifname ?? null, (o.n6 ? 1 : 0) | (o.n3 ? 2 : 0)) as number, 'setXskTx', this.h);
+  }
+  /** Which AF_XDP transmit paths are in effect. */
+  xskTx(): { n6: boolean; n3: boolean } {
+    const b = check(native().xskTx(this.h) as number, 'xskTx');
+    return { n6: (b & 1) !== 0, n3: (b & 2) !== 0 };
+  }
+  /** Floor measurement: forward N3 AF_XDP frames to the N6 TX ring untouched (no pipeline). Needs setXskTx({ n6: true }). */
+  benchL2fwd(on: boolean): void {
+    check(native().benchL2fwd(this.h, on ? 1 : 0) as number, 'benchL2fwd');
+  }
+  /** Session fast path (one cache line per lookup for single-PDR directions); on by default. */
+  setFastpath(on: boolean): void {
+    check(native().setFastpath(this.h, on ? 1 : 0) as number, 'setFastpath');
+  }
+  /** Session directions (uplink + downlink) the fast path answers. */
+  fastpathEntries(): number {
+    return check(native().fastpathEntries(this.h) as number, 'fastpathEntries');
   }
   /** How N3 is received: 'socket' (recvmmsg), 'xdp-native' or 'xdp-generic' (AF_XDP). */
   ioMode(): IoMode {

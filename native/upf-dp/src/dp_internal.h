@@ -51,6 +51,7 @@ struct pkt {
 #define V_ECHO 100 /* GTP-U Echo Request: answer it */
 
 struct txd {
+	int16_t pkt;   /* index of the received packet it came from in the batch, -1 = none */
 	uint8_t iface;
 	uint8_t hdr_len;
 	uint8_t hdr[20];
@@ -61,6 +62,21 @@ struct txd {
 };
 
 enum out_mode { OUT_SOCKETS, OUT_CAPTURE, OUT_DISCARD };
+
+/* fast.c: one slot of the session fast path (one cache line). */
+#define FAST_CHECKS 3
+struct fast_ent {
+	_Atomic uint32_t seq; /* odd while being written */
+	uint32_t key;         /* TEID (uplink table) or UE IPv4 (downlink); 0 = empty, ~0 = deleted */
+	uint64_t seid;
+	uint64_t cookie;
+	uint32_t pdr_id;
+	uint8_t nchk;         /* range checks on other dimensions */
+	uint8_t dim[FAST_CHECKS];
+	uint32_t lo[FAST_CHECKS], hi[FAST_CHECKS];
+} __attribute__((aligned(64)));
+struct shadow;
+struct fast_tab;
 
 struct upf_dp {
 	uint64_t serial; /* unique per data path in this process */
@@ -95,6 +111,14 @@ struct upf_dp {
 	int thread_started;
 	char last_error[160];
 
+	/* fast.c: [0] uplink by TEID, [1] downlink by UE IPv4 */
+	_Atomic(struct fast_tab *) fast[2];
+	uint32_t fast_entries;
+	atomic_int fast_on;
+	pthread_mutex_t fast_lock; /* writers of fast[] and shadows */
+	struct shadow *shadows;
+	uint32_t shadow_cap, shadow_count;
+
 	uint8_t *cap_buf; /* captured output of upf_dp_inject */
 	size_t cap_len, cap_size;
 	pthread_mutex_t cap_lock;
@@ -125,6 +149,19 @@ int dp_echo_response(uint8_t *h, const uint8_t *req, uint32_t req_len);
 /* pipeline.c: classifies and applies rules to n packets, filling tx[]; returns the tx count. */
 int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_t n, struct txd *tx);
 
+/* fast.c */
+int dp_fast_init(struct upf_dp *dp, uint32_t expected_sessions);
+void dp_fast_free(struct upf_dp *dp);
+int dp_fast_session_add(struct upf_dp *dp, uint64_t seid, uint32_t teid, uint32_t ue);
+void dp_fast_session_remove(struct upf_dp *dp, uint64_t seid);
+void dp_fast_apply(struct upf_dp *dp, uint64_t seid, const struct pdr_rule *adds, size_t n_add, const uint32_t *del_ids,
+		   size_t n_del);
+/* The table a batch reads (load once per batch). */
+const struct fast_tab *dp_fast_table(const struct upf_dp *dp, int dir);
+void dp_fast_prefetch(const struct fast_tab *t, uint32_t key);
+/* 1 and *out filled when the fast path answers for this key; 0 = ask pdrsess. */
+int dp_fast_lookup(const struct fast_tab *t, int dir, const struct pdr_key *k, struct pdrsess_match *out);
+
 /* io.c */
 void dp_emit(struct upf_dp *dp, enum out_mode mode, struct txd *tx, int n);
 /* Switches the calling thread into netns (NULL/"" = stay; *self = -1 then) and back. */
@@ -136,5 +173,15 @@ void dp_xsk_close(struct upf_dp *dp);
 int dp_xsk_fd(const struct upf_dp *dp);
 int dp_xsk_rx(struct upf_dp *dp, struct pkt *pk, uint64_t *addrs, int max);
 void dp_xsk_done(struct upf_dp *dp, const uint64_t *addrs, int n);
+#define DP_XSK_TAKEN UINT64_MAX /* addrs[i] after dp_xsk_send() put the frame on a TX ring */
+/* Sends what it can of tx[] through the AF_XDP TX rings (N6, N3) enabled by
+ * upf_dp_set_xsk_tx(); frames received by AF_XDP (addrs, may be NULL) are sent in place and
+ * marked DP_XSK_TAKEN. The rest is moved to the front of tx[] for dp_emit(); returns its count. */
+int dp_xsk_send(struct upf_dp *dp, struct txd *tx, int n, uint64_t *addrs);
+/* Reaps completions, refills the fill ring and kicks the TX rings. */
+void dp_xsk_service(struct upf_dp *dp);
+/* Floor measurement (upf_dp_bench_l2fwd): N3 frames straight to the N6 TX ring. */
+int dp_xsk_l2fwd(struct upf_dp *dp);
+int dp_xsk_l2fwd_on(const struct upf_dp *dp);
 
 #endif

@@ -60,7 +60,7 @@ struct upf_dp *upf_dp_create(int kind, uint32_t expected_sessions, uint32_t max_
 	pthread_mutex_init(&dp->tables_lock, NULL);
 	pthread_mutex_init(&dp->cap_lock, NULL);
 	dp->sess = pdrsess_create(kind, expected_sessions ? expected_sessions : 16);
-	if (!dp->sess || dp_tables_init(dp, max_slots, buffer_pool, default_buffer) != 0) {
+	if (!dp->sess || dp_tables_init(dp, max_slots, buffer_pool, default_buffer) != 0 || dp_fast_init(dp, expected_sessions) != 0) {
 		upf_dp_destroy(dp);
 		return NULL;
 	}
@@ -82,6 +82,7 @@ void upf_dp_destroy(struct upf_dp *dp)
 	if (dp->sess)
 		pdrsess_destroy(dp->sess);
 	dp_tables_free(dp);
+	dp_fast_free(dp);
 	free(dp->cap_buf);
 	pthread_mutex_destroy(&dp->tables_lock);
 	pthread_mutex_destroy(&dp->cap_lock);
@@ -318,6 +319,8 @@ static int drain_flush(struct upf_dp *dp, int reader, enum out_mode mode)
 		for (int i = 0; i < n; i++)
 			pk[i] = (struct pkt){ .data = dp->pool[ids[i]].data, .len = dp->pool[ids[i]].len };
 		int ntx = dp_process(dp, reader, UPF_IF_CORE, pk, (size_t)n, tx);
+		if (ntx > 0 && mode == OUT_SOCKETS && dp->xsk)
+			ntx = dp_xsk_send(dp, tx, ntx, NULL);
 		if (ntx > 0)
 			dp_emit(dp, mode, tx, ntx);
 		pthread_mutex_lock(&dp->tables_lock);
@@ -349,6 +352,7 @@ static void *dp_thread(void *arg)
 		free(rxbuf);
 		return NULL;
 	}
+	pthread_setname_np(pthread_self(), "upf-dp"); /* for perf --comm and top -H */
 	while (atomic_load_explicit(&dp->running, memory_order_relaxed)) {
 		int got = drain_flush(dp, reader, OUT_SOCKETS);
 		uint64_t now = dp_now_ns(dp);
@@ -364,15 +368,24 @@ static void *dp_thread(void *arg)
 					.msg_namelen = s == 0 ? sizeof(from[i]) : sizeof(llfrom[i]) };
 			}
 			if (s == 0 && dp->xsk) {
-				/* AF_XDP: frames stay in the UMEM until the batch has been sent */
-				int n = dp_xsk_rx(dp, pk, xaddr, UPF_DP_BATCH);
-				if (n <= 0)
+				if (dp_xsk_l2fwd_on(dp)) {
+					got += dp_xsk_l2fwd(dp);
+					dp_xsk_service(dp);
 					continue;
-				int ntx = dp_process(dp, reader, UPF_IF_ACCESS, pk, (size_t)n, tx);
-				if (ntx > 0)
-					dp_emit(dp, OUT_SOCKETS, tx, ntx);
-				dp_xsk_done(dp, xaddr, n);
-				got += n;
+				}
+				/* AF_XDP: frames stay in the UMEM until the batch has been sent; those
+				 * put on a TX ring come back through the completion ring */
+				int n = dp_xsk_rx(dp, pk, xaddr, UPF_DP_BATCH);
+				if (n > 0) {
+					int ntx = dp_process(dp, reader, UPF_IF_ACCESS, pk, (size_t)n, tx);
+					if (ntx > 0)
+						ntx = dp_xsk_send(dp, tx, ntx, xaddr);
+					if (ntx > 0)
+						dp_emit(dp, OUT_SOCKETS, tx, ntx);
+					dp_xsk_done(dp, xaddr, n);
+					got += n;
+				}
+				dp_xsk_service(dp);
 				continue;
 			}
 			int n = recvmmsg(s == 0 ? dp->n3_fd : dp->n6_rx_fd, mm, UPF_DP_BATCH, MSG_DONTWAIT, NULL);
@@ -386,6 +399,8 @@ static void *dp_thread(void *arg)
 				}
 			}
 			int ntx = dp_process(dp, reader, s == 0 ? UPF_IF_ACCESS : UPF_IF_CORE, pk, (size_t)n, tx);
+			if (ntx > 0 && dp->xsk)
+				ntx = dp_xsk_send(dp, tx, ntx, NULL); /* copies into UMEM frames */
 			if (ntx > 0)
 				dp_emit(dp, OUT_SOCKETS, tx, ntx);
 			got += n;
@@ -438,15 +453,28 @@ int upf_dp_stop(struct upf_dp *dp)
 
 int upf_dp_session_add(struct upf_dp *dp, uint64_t seid, uint32_t teid, uint32_t ue_ip4)
 {
-	return dp ? pdrsess_add(dp->sess, seid, teid, ue_ip4) : UPF_EINVAL;
+	if (!dp)
+		return UPF_EINVAL;
+	int rc = pdrsess_add(dp->sess, seid, teid, ue_ip4);
+	if (rc == 0)
+		dp_fast_session_add(dp, seid, teid, ue_ip4); /* out of memory: the session is never fast */
+	return rc;
 }
 int upf_dp_session_remove(struct upf_dp *dp, uint64_t seid)
 {
-	return dp ? pdrsess_remove(dp->sess, seid) : UPF_EINVAL;
+	if (!dp)
+		return UPF_EINVAL;
+	dp_fast_session_remove(dp, seid); /* first: a reader then finds the session in pdrsess or nowhere */
+	return pdrsess_remove(dp->sess, seid);
 }
 int upf_dp_rules_apply(struct upf_dp *dp, uint64_t seid, const struct pdr_rule *adds, size_t n_add, const uint32_t *del_ids, size_t n_del)
 {
-	return dp ? pdrsess_apply(dp->sess, seid, adds, n_add, del_ids, n_del) : UPF_EINVAL;
+	if (!dp)
+		return UPF_EINVAL;
+	int rc = pdrsess_apply(dp->sess, seid, adds, n_add, del_ids, n_del);
+	if (rc == 0)
+		dp_fast_apply(dp, seid, adds, n_add, del_ids, n_del); /* after: the fast entry never runs ahead */
+	return rc;
 }
 int upf_dp_session_count(const struct upf_dp *dp) { return dp ? pdrsess_count(dp->sess) : UPF_EINVAL; }
 

@@ -32,7 +32,8 @@ static int qer_admit(struct qer_slot *q, int dl, uint32_t bytes, uint64_t now)
 int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_t n, struct txd *tx)
 {
 	struct pdr_key keys[UPF_DP_BATCH];
-	struct pdrsess_match m[UPF_DP_BATCH];
+	struct pdrsess_match m[UPF_DP_BATCH], sm[UPF_DP_BATCH];
+	uint8_t slow[UPF_DP_BATCH];
 	size_t nk = 0;
 	int ntx = 0;
 	const int dl = iface == UPF_IF_CORE;
@@ -44,10 +45,39 @@ int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_
 		if (v < 0)
 			nk++;
 	}
-	if (nk > 0) {
+	if (nk > 0 && atomic_load_explicit(&dp->fast_on, memory_order_relaxed)) {
+		/* fast path first: prefetch every slot of the batch, then answer what it can and
+		 * hand the rest (compacted) to pdrsess */
+		const struct fast_tab *ft = dp_fast_table(dp, dl);
+		for (size_t i = 0; i < nk; i++)
+			dp_fast_prefetch(ft, keys[i].v[dl ? PDR_DIM_UE_IP4 : PDR_DIM_TEID]);
+		size_t ns = 0;
+		uint8_t fast[UPF_DP_BATCH];
+		for (size_t i = 0; i < nk; i++) {
+			fast[i] = (uint8_t)dp_fast_lookup(ft, dl, &keys[i], &m[i]);
+			if (!fast[i]) {
+				if (ns != i)
+					keys[ns] = keys[i];
+				slow[ns++] = (uint8_t)i;
+			}
+		}
+		if (ns > 0) {
+			int rc = pdrsess_classify_batch(dp->sess, reader, dl ? PDRSESS_DOWNLINK : PDRSESS_UPLINK, keys, ns, sm);
+			if (rc < 0)
+				return rc;
+			for (size_t j = 0; j < ns; j++)
+				m[slow[j]] = sm[j];
+		}
+	} else if (nk > 0) {
 		int rc = pdrsess_classify_batch(dp->sess, reader, dl ? PDRSESS_DOWNLINK : PDRSESS_UPLINK, keys, nk, m);
 		if (rc < 0)
 			return rc;
+	}
+	/* the FAR slots this batch will read */
+	for (size_t i = 0; i < nk; i++) {
+		uint32_t far_slot = (uint32_t)(m[i].cookie & 0x3fffffu);
+		if (far_slot < dp->max_slots)
+			__builtin_prefetch(&dp->fars[far_slot]);
 	}
 	uint64_t now = dp_now_ns(dp);
 
@@ -63,6 +93,7 @@ int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_
 		struct pkt *p = &pkts[i];
 		if (p->verdict == V_ECHO) {
 			struct txd *t = &tx[ntx++];
+			t->pkt = (int16_t)i;
 			t->iface = UPF_IF_ACCESS;
 			t->hdr_len = (uint8_t)dp_echo_response(t->hdr, p->data, p->len);
 			t->data = NULL;
@@ -117,6 +148,7 @@ int dp_process(struct upf_dp *dp, int reader, int iface, struct pkt *pkts, size_
 			continue;
 		}
 		struct txd *t = &tx[ntx++];
+		t->pkt = (int16_t)i;
 		t->data = ip;
 		t->len = iplen;
 		if (f->cfg.dst_iface == UPF_IF_CORE) {

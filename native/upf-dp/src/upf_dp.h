@@ -22,7 +22,7 @@
 
 #include "pdrcls.h"
 
-#define UPF_DP_ABI_VERSION 2
+#define UPF_DP_ABI_VERSION 3
 #define UPF_DP_BATCH 64
 #define UPF_DP_MAX_PKT 2048
 
@@ -171,6 +171,31 @@ int upf_dp_open_xsk(struct upf_dp *dp, const char *netns, const char *n3_ifname,
  * neighbour per packet). For a directly attached data network / gateway. NULL = raw socket again.
  * Setting a MAC while the thread runs is refused (UPF_EBUSY): the thread reads it unlocked. */
 int upf_dp_set_n6_nexthop(struct upf_dp *dp, const uint8_t *mac);
+/* AF_XDP transmit (after upf_dp_open_xsk(); bits of `which`):
+ *  UPF_XSK_TX_N6: uplink leaves through an AF_XDP socket on n6_ifname that shares the N3 UMEM:
+ *    the decapsulated packet is sent from the frame it arrived in (no copy in user space; the
+ *    kernel copies once into an skb, veth has no zero-copy). Needs upf_dp_set_n6_nexthop()
+ *    first (the Ethernet destination; there is no neighbour lookup).
+ *  UPF_XSK_TX_N3: downlink GTP-U is built in a UMEM frame and sent on the N3 socket's TX ring,
+ *    to the MAC the gNB's address last sent from (learned from N3 RX); until a gNB has sent
+ *    uplink, and for GTP-U echo replies, the N3 UDP socket sends as before.
+ * 0 = back to the sockets. UPF_ENOENT without AF_XDP N3 or without the N6 next hop. */
+#define UPF_XSK_TX_N6 1
+#define UPF_XSK_TX_N3 2
+int upf_dp_set_xsk_tx(struct upf_dp *dp, const char *netns, const char *n6_ifname, int which);
+/* UPF_XSK_TX_* bits in effect. */
+int upf_dp_xsk_tx(const struct upf_dp *dp);
+/* Floor measurement: with on = 1 (needs UPF_XSK_TX_N6), the thread forwards every frame the N3
+ * AF_XDP socket receives to the N6 TX ring unchanged but for the MACs, with no parsing or
+ * classification: the cost of the I/O alone (counted as rx_n3 / tx_n6). */
+int upf_dp_bench_l2fwd(struct upf_dp *dp, int on);
+/* Session fast path (src/fast.c): sessions whose uplink / downlink has a single PDR that
+ * names only the TEID / UE address (plus up to 3 other dimensions) are answered from one
+ * prefetched cache line instead of the classifier; on by default. 0 turns it off (every key
+ * goes through pdrsess; for comparison). */
+int upf_dp_set_fastpath(struct upf_dp *dp, int on);
+/* Fast-path entries (uplink + downlink directions) currently installed. */
+int upf_dp_fastpath_entries(struct upf_dp *dp);
 /* UPF_IO_SOCKET, UPF_IO_XDP_NATIVE or UPF_IO_XDP_GENERIC; UPF_ENOENT before upf_dp_open(). */
 int upf_dp_io_mode(const struct upf_dp *dp);
 /* The N3 port actually bound (useful with port 0). */

@@ -79,6 +79,99 @@ static int captured(struct upf_dp *dp, int *iface, int *len, const uint8_t **dat
 	return recs;
 }
 
+
+/* The session fast path answers exactly what the classifier answers: same output with it on
+ * and off, entries only for single-PDR directions, gone with the session; shadow growth and
+ * deletion under churn. Plus the AF_XDP TX entry points without AF_XDP. */
+static uint8_t cap_on[1 << 20], cap_off[1 << 20];
+static void test_fastpath(void)
+{
+	enum { N = 3000 };
+	struct upf_dp *dp = upf_dp_create(PDRCLS_PS, 64, 2 * N + 8, 0, 0); /* tables sized for 64: grow */
+	CHECK(dp && upf_dp_fastpath_entries(dp) == 0);
+	CHECK(upf_dp_set_fastpath(NULL, 1) == UPF_EINVAL && upf_dp_fastpath_entries(NULL) == UPF_EINVAL);
+	struct upf_far ulf = { .action = UPF_ACT_FORW, .dst_iface = UPF_IF_CORE };
+	struct upf_far dlf = { .action = UPF_ACT_FORW, .dst_iface = UPF_IF_ACCESS, .ohc_gtpu = 1, .teid = TEID_DL, .peer_ip4 = GNB };
+	int fu = upf_dp_far_set(dp, -1, &ulf), fdl = upf_dp_far_set(dp, -1, &dlf);
+	CHECK(fu >= 0 && fdl >= 0);
+	for (uint32_t i = 0; i < N; i++) {
+		CHECK(upf_dp_session_add(dp, 100 + i, 0x1000 + i, UE + i) == 0);
+		struct pdr_rule r[2];
+		r[0] = rule(1, 10, 1, upf_dp_cookie((uint32_t)fu, -1, -1, 1));
+		r[0].lo[PDR_DIM_TEID] = r[0].hi[PDR_DIM_TEID] = 0x1000 + i;
+		r[0].lo[PDR_DIM_UE_IP4] = r[0].hi[PDR_DIM_UE_IP4] = UE + i;
+		r[0].lo[PDR_DIM_QFI] = r[0].hi[PDR_DIM_QFI] = 9; /* a checked dimension */
+		r[1] = rule(2, 10, 0, upf_dp_cookie((uint32_t)fdl, -1, -1, 0));
+		r[1].lo[PDR_DIM_UE_IP4] = r[1].hi[PDR_DIM_UE_IP4] = UE + i;
+		CHECK(upf_dp_rules_apply(dp, 100 + i, r, 2, NULL, 0) == 0);
+	}
+	CHECK(upf_dp_fastpath_entries(dp) == 2 * N);
+	/* session 0 gets a second uplink PDR: its uplink leaves the fast path */
+	struct pdr_rule extra = rule(3, 5, 1, upf_dp_cookie((uint32_t)fu, -1, -1, 1));
+	extra.lo[PDR_DIM_TEID] = extra.hi[PDR_DIM_TEID] = 0x1000;
+	extra.lo[PDR_DIM_UE_IP4] = extra.hi[PDR_DIM_UE_IP4] = UE;
+	extra.lo[PDR_DIM_DST_PORT] = extra.hi[PDR_DIM_DST_PORT] = 7;
+	CHECK(upf_dp_rules_apply(dp, 100, &extra, 1, NULL, 0) == 0);
+	CHECK(upf_dp_fastpath_entries(dp) == 2 * N - 1);
+	/* every other session removed, then every session's packets, with and without the fast path */
+	for (uint32_t i = 1; i < N; i += 2)
+		CHECK(upf_dp_session_remove(dp, 100 + i) == 0);
+	CHECK(upf_dp_fastpath_entries(dp) == 2 * N - 1 - N);
+	static uint8_t pk[N * 2 * 100];
+	static uint32_t lens[N * 2];
+	size_t off = 0, n = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		lens[n] = (uint32_t)gpdu(pk + off, 0x1000 + i, UE + i, DN, i == 0 ? 7 : 5001);
+		off += lens[n++];
+		lens[n] = (uint32_t)gpdu(pk + off, 0x1000 + i, UE + i, DN, 5001);
+		pk[off + 14] = 5; /* QFI 5: the fast check fails, pdrsess says "no PDR" */
+		off += lens[n++];
+	}
+	struct upf_dp_stats st0, st1, st2;
+	CHECK(upf_dp_stats(dp, &st0) == 0);
+	int fwd_on = upf_dp_inject(dp, UPF_IF_ACCESS, pk, lens, n);
+	int got_on = upf_dp_capture(dp, cap_on, sizeof(cap_on));
+	CHECK(upf_dp_stats(dp, &st1) == 0);
+	CHECK(upf_dp_set_fastpath(dp, 0) == 0);
+	int fwd_off = upf_dp_inject(dp, UPF_IF_ACCESS, pk, lens, n);
+	int got_off = upf_dp_capture(dp, cap_off, sizeof(cap_off));
+	CHECK(upf_dp_stats(dp, &st2) == 0);
+	CHECK(fwd_on == N / 2 && fwd_on == fwd_off && got_on == got_off && got_on > 0 && memcmp(cap_on, cap_off, (size_t)got_on) == 0);
+	for (int d = 0; d < UPF_DROP_COUNT; d++)
+		CHECK(st1.drops[d] - st0.drops[d] == st2.drops[d] - st1.drops[d]);
+	CHECK(st1.drops[UPF_DROP_NO_SESSION] - st0.drops[UPF_DROP_NO_SESSION] == N); /* removed sessions, both packets */
+	CHECK(st1.drops[UPF_DROP_NO_PDR] - st0.drops[UPF_DROP_NO_PDR] == N / 2);  /* QFI 5 */
+	/* downlink the same way */
+	CHECK(upf_dp_set_fastpath(dp, 1) == 0);
+	off = n = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		lens[n] = (uint32_t)ipv4_udp(pk + off, DN, UE + i, 5001, 40000, 40);
+		off += lens[n++];
+	}
+	fwd_on = upf_dp_inject(dp, UPF_IF_CORE, pk, lens, n);
+	got_on = upf_dp_capture(dp, cap_on, sizeof(cap_on));
+	CHECK(upf_dp_set_fastpath(dp, 0) == 0);
+	fwd_off = upf_dp_inject(dp, UPF_IF_CORE, pk, lens, n);
+	got_off = upf_dp_capture(dp, cap_off, sizeof(cap_off));
+	CHECK(fwd_on == N / 2 && fwd_on == fwd_off && got_on == got_off && memcmp(cap_on, cap_off, (size_t)got_on) == 0);
+	/* deleting the rules takes the entries away, and re-adding brings them back */
+	uint32_t ids[3] = { 1, 2, 3 };
+	CHECK(upf_dp_rules_apply(dp, 100, NULL, 0, ids, 3) == 0);
+	CHECK(upf_dp_fastpath_entries(dp) == N - 1 - 1);
+	for (uint32_t i = 0; i < N; i += 2)
+		CHECK(upf_dp_session_remove(dp, 100 + i) == 0);
+	CHECK(upf_dp_fastpath_entries(dp) == 0);
+
+	/* AF_XDP transmit needs AF_XDP receive first */
+	CHECK(upf_dp_set_xsk_tx(NULL, NULL, "lo", UPF_XSK_TX_N6) == UPF_EINVAL);
+	CHECK(upf_dp_set_xsk_tx(dp, NULL, "lo", 4) == UPF_EINVAL);
+	CHECK(upf_dp_set_xsk_tx(dp, NULL, NULL, UPF_XSK_TX_N6) == UPF_EINVAL);
+	CHECK(upf_dp_set_xsk_tx(dp, NULL, "lo", UPF_XSK_TX_N6) == UPF_ENOENT);
+	CHECK(upf_dp_xsk_tx(dp) == 0 && upf_dp_xsk_tx(NULL) == UPF_EINVAL);
+	CHECK(upf_dp_bench_l2fwd(dp, 1) == UPF_ENOENT && upf_dp_bench_l2fwd(dp, 0) == 0 && upf_dp_bench_l2fwd(NULL, 0) == UPF_EINVAL);
+	upf_dp_destroy(dp);
+}
+
 #define SEC 1000000000ull
 
 /* URR duration measurement, time threshold, time and volume quota on the data-path clock. */
@@ -313,6 +406,7 @@ int main(void)
 		upf_dp_destroy(d2);
 	}
 	test_urr_time();
+	test_fastpath();
 	puts("pipeline_test: ok");
 	return 0;
 }
