@@ -34,8 +34,12 @@ export async function startUpf(cfg: UpfConfig, opts: { dataPlane?: boolean; log?
     if (opts.dataPlane !== false) {
       dp.open({ netns: cfg.netns, n3Addr: cfg.n3.address, n3Port: cfg.n3.port, n6Ifname: cfg.n6.interface });
       n3Port = dp.n3Port();
-      if (cfg.n6.nextHopMac) dp.setN6Nexthop(cfg.n6.nextHopMac);
-      if (cfg.n3.io !== 'socket') dp.openXsk({ netns: cfg.netns, ifname: cfg.n3.interface!, mode: cfg.n3.io });
+      if (cfg.n6.io !== 'raw') dp.setN6Nexthop(cfg.n6.nextHopMac!);
+      if (cfg.n3.io !== 'socket') {
+        dp.openXsk({ netns: cfg.netns, ifname: cfg.n3.interface!, mode: cfg.n3.io });
+        // AF_XDP transmit: downlink GTP-U on the N3 socket, uplink on an N6 socket sharing the UMEM
+        dp.setXskTx({ netns: cfg.netns, n6Ifname: cfg.n6.interface, n6: cfg.n6.io === 'xdp', n3: true });
+      }
       dp.start();
     }
     const nodeId = nodeIdOf(cfg.nodeId);

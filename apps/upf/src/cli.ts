@@ -14,7 +14,7 @@ program
   .action(async (o: { config: string; dataPlane: boolean }) => {
     const cfg = loadConfig(o.config);
     const upf = await startUpf(cfg, { dataPlane: o.dataPlane, log: (m) => process.stderr.write(`upf: ${m}\n`) });
-    process.stdout.write(JSON.stringify({ ready: true, pfcp: upf.pfcp, n3Port: upf.n3Port, n3Io: upf.n3Port !== undefined ? upf.dp.ioMode() : null, metrics: upf.metricsUrl, classifier: cfg.classifier }) + '\n');
+    process.stdout.write(JSON.stringify({ ready: true, pfcp: upf.pfcp, n3Port: upf.n3Port, n3Io: upf.n3Port !== undefined ? upf.dp.ioMode() : null, n6Io: upf.n3Port !== undefined ? cfg.n6.io : null, metrics: upf.metricsUrl, classifier: cfg.classifier }) + '\n');
     const stop = async () => {
       await upf.close();
       process.exit(0);

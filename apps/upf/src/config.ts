@@ -17,12 +17,17 @@ export interface UpfConfig {
   nodeId: string;
   pfcp: { address: string; port: number };
   /** N3: where gNBs send GTP-U; this address goes into the F-TEIDs we allocate. io: how GTP-U is
-   *  received — `socket` (recvmmsg, default) or AF_XDP on `interface` (`xdp` = native XDP when the
-   *  driver has it, else generic; `xdp-native`, `xdp-generic` force one). */
+   *  received and sent — `socket` (recvmmsg/sendmmsg on the UDP socket) or AF_XDP on `interface`
+   *  (`xdp` = native XDP when the driver has it, else generic; `xdp-native`, `xdp-generic` force
+   *  one): GTP-U in through AF_XDP, downlink GTP-U out the same socket's TX ring to the gNB's MAC
+   *  learned from its uplink (the UDP socket until then, and for echo replies). Default: `xdp`
+   *  when `interface` is given, else `socket`. */
   n3: { address: string; port: number; io: 'socket' | XdpMode; interface?: string };
-  /** N6: the interface towards the data network; nextHopMac: send N6 through AF_PACKET (qdisc
-   *  bypass) to this MAC instead of the routed raw socket (directly attached DN / gateway). */
-  n6: { interface: string; nextHopMac?: string };
+  /** N6: the interface towards the data network. io: how uplink leaves — `raw` (raw IPv4 socket:
+   *  kernel route + neighbour), `packet` (AF_PACKET with qdisc bypass to nextHopMac) or `xdp`
+   *  (AF_XDP TX ring on `interface`, sharing the N3 UMEM: sent from the frame it arrived in; needs
+   *  n3.io xdp*). Default: `xdp` with nextHopMac and AF_XDP N3, `packet` with nextHopMac, else `raw`. */
+  n6: { interface: string; io: N6Io; nextHopMac?: string };
   /** Network namespace (name under /var/run/netns, or a path) that holds N3 and N6; empty = ours. */
   netns: string;
   classifier: KindName;
@@ -44,9 +49,21 @@ function nextHop(v: unknown): { nextHopMac?: string } {
 }
 
 const IO = ['socket', 'xdp', 'xdp-native', 'xdp-generic'] as const;
+export const N6_IO = ['raw', 'packet', 'xdp'] as const;
+export type N6Io = (typeof N6_IO)[number];
+
+function n6io(n6: Record<string, unknown>, n3io: 'socket' | XdpMode): { io: N6Io; nextHopMac?: string } {
+  const hop = nextHop(n6.nextHopMac);
+  const dflt: N6Io = !hop.nextHopMac ? 'raw' : n3io === 'socket' ? 'packet' : 'xdp';
+  const io = (n6.io ?? dflt) as N6Io;
+  if (!N6_IO.includes(io)) throw new UpfConfigError('n6.io', `one of ${N6_IO.join(', ')}`);
+  if (io !== 'raw' && !hop.nextHopMac) throw new UpfConfigError('n6.nextHopMac', `the next hop's MAC is needed with n6.io: ${io} (no neighbour lookup on that path)`);
+  if (io === 'xdp' && n3io === 'socket') throw new UpfConfigError('n6.io', 'xdp shares the N3 AF_XDP UMEM: needs n3.io xdp, xdp-native or xdp-generic');
+  return { io, ...hop };
+}
 
 function n3io(n3: Record<string, unknown> | undefined): { io: 'socket' | XdpMode; interface?: string } {
-  const io = (n3?.io ?? 'socket') as (typeof IO)[number];
+  const io = (n3?.io ?? (typeof n3?.interface === 'string' && n3.interface ? 'xdp' : 'socket')) as (typeof IO)[number];
   if (!IO.includes(io)) throw new UpfConfigError('n3.io', `one of ${IO.join(', ')}`);
   const ifname = n3?.interface;
   if (io !== 'socket' && (typeof ifname !== 'string' || !ifname || ifname.length > 15)) throw new UpfConfigError('n3.interface', `the N3 interface name (1..15 chars) is needed with io: ${io}`);
@@ -94,11 +111,12 @@ export function parseConfig(doc: unknown): UpfConfig {
   if (!KIND_NAMES.includes(classifier)) throw new UpfConfigError('classifier', `one of ${KIND_NAMES.join(', ')}`);
   if (typeof d.n6?.interface !== 'string' || !d.n6.interface || d.n6.interface.length > 15) throw new UpfConfigError('n6.interface', 'an interface name (1..15 chars)');
   if (typeof d.nodeId !== 'string' || !d.nodeId) throw new UpfConfigError('nodeId', 'an IPv4 address or FQDN');
+  const n3 = { address: ip(d.n3?.address, 'n3.address'), port: int(d.n3?.port, 'n3.port', 0, 65535, 2152), ...n3io(d.n3) };
   return {
     nodeId: d.nodeId,
     pfcp: { address: ip(d.pfcp?.address ?? '0.0.0.0', 'pfcp.address'), port: int(d.pfcp?.port, 'pfcp.port', 0, 65535, 8805) },
-    n3: { address: ip(d.n3?.address, 'n3.address'), port: int(d.n3?.port, 'n3.port', 0, 65535, 2152), ...n3io(d.n3) },
-    n6: { interface: d.n6.interface, ...nextHop(d.n6.nextHopMac) },
+    n3,
+    n6: { interface: d.n6.interface, ...n6io(d.n6, n3.io) },
     netns: typeof d.netns === 'string' ? d.netns : '',
     classifier,
     maxSessions: int(d.maxSessions, 'maxSessions', 1, 1 << 22, 1024),

@@ -2,7 +2,7 @@
 // (real `upf run` process, C data path on veths) to a data network and gets the replies; the
 // session is modified mid-flow (a PDR added) and then deleted. Defined once, run for each N3
 // receive path (socket, AF_XDP) by the *.e2e.test.ts files.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,18 +62,27 @@ async function metric(re: RegExp): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-export function defineUpfE2e(io: 'socket' | 'xdp'): void {
+/**
+ * io: 'socket' = UDP socket on N3, raw IPv4 socket on N6; 'xdp' = AF_XDP receive on N3 (io set
+ * explicitly, N6 raw); 'xdp-tx' = the default for a config naming the N3 interface and the N6
+ * next hop: AF_XDP in and out on N3, AF_XDP out on N6 (n6.io defaults to xdp).
+ */
+export function defineUpfE2e(io: 'socket' | 'xdp' | 'xdp-tx'): void {
   beforeAll(async () => {
-    topo = createTopology(io === 'socket' ? 'ue' : 'ux');
+    topo = createTopology(io === 'socket' ? 'ue' : io === 'xdp' ? 'ux' : 'uy');
     dir = mkdtempSync(join(tmpdir(), 'upf-e2e-'));
     const cfg = join(dir, 'upf.yaml');
+    const dnMac = JSON.parse(execFileSync('ip', ['-n', topo.dn, '-j', 'link', 'show', 'dev', `${topo.prefix}d0`], { encoding: 'utf8' }))[0].address;
+    const n3 = io === 'socket' ? 'n3: { address: 192.168.3.1 }' : io === 'xdp' ? `n3: { address: 192.168.3.1, io: xdp, interface: ${topo.n3} }` : `n3: { address: 192.168.3.1, interface: ${topo.n3} }`;
+    const n6 = io === 'xdp-tx' ? `n6: { interface: ${topo.n6}, nextHopMac: "${dnMac}" }` : `n6: { interface: ${topo.n6} }`;
     writeFileSync(cfg, [
-      'nodeId: 127.0.0.1', 'pfcp: { address: 127.0.0.1, port: 0 }', io === 'socket' ? 'n3: { address: 192.168.3.1 }' : `n3: { address: 192.168.3.1, io: ${io}, interface: ${topo.n3} }`, `n6: { interface: ${topo.n6} }`,
+      'nodeId: 127.0.0.1', 'pfcp: { address: 127.0.0.1, port: 0 }', n3, n6,
       `netns: ${topo.upf}`, 'classifier: ps', 'metrics: { port: 0 }', 'maxRules: 1024',
     ].join('\n'));
     upf = spawn(process.execPath, [...tsx, join(workspaceRoot, 'apps/upf/src/cli.ts'), 'run', '--config', cfg], { cwd: workspaceRoot });
     const ready = JSON.parse(await firstLine(upf));
     expect(ready.n3Io).toBe(io === 'socket' ? 'socket' : 'xdp-native');
+    expect(ready.n6Io).toBe(io === 'xdp-tx' ? 'xdp' : 'raw');
     metricsUrl = ready.metrics;
     echo = spawn('ip', ['netns', 'exec', topo.dn, process.execPath, ...tsx, join(workspaceRoot, 'e2e/upf-e2e/test/fixtures/udp-echo.ts'), '7'], { cwd: workspaceRoot });
     await firstLine(echo);
@@ -90,7 +99,7 @@ export function defineUpfE2e(io: 'socket' | 'xdp'): void {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  describe(`UPF end to end in network namespaces (N3 receive: ${io})`, () => {
+  describe(`UPF end to end in network namespaces (io: ${io})`, () => {
     let upSeid = 0n;
     let teid = 0;
 
