@@ -18,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const examples = resolve(import.meta.dirname, '..', 'examples', 'functions');
 const OBJECTS = 64;
 const CLIENTS = 6;
-const KILLS = Number(process.env.SPRIGHT_STRESS_KILLS ?? 4);
+const KILLS = Number(process.env.SPRIGHT_STRESS_KILLS ?? 3); // more for a soak: SPRIGHT_STRESS_KILLS=20
 
 function specYaml(name: string, transport: string): string {
   return `name: ${name}
