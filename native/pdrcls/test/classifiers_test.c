@@ -297,6 +297,64 @@ static void test_large_nodes(void)
 	pdrcls_destroy(ps);
 }
 
+/* PartitionSort's lookup shortcuts at their edges: nodes of 1..6 intervals (the 4-lane
+ * compare and the search loop) with keys at 0, UINT32_MAX and just outside each interval,
+ * and deletes of the best rule under an item (its subtree best rank must be refreshed, or
+ * a lookup that holds a match from another partition would skip a better rule). */
+static void test_small_nodes_edges(void)
+{
+	for (uint32_t size = 1; size <= 6; size++) {
+		struct pdrcls *o = pdrcls_create(PDRCLS_ORACLE), *ps = pdrcls_create(PDRCLS_PS);
+		struct pdr_rule r;
+		uint32_t id = 0, step = UINT32_MAX / size, total = 2 * size * 3;
+		/* two grids whose source ranges overlap unequally: two partitions with subtrees,
+		 * priorities interleaved, so the second is searched holding a match of the first */
+		for (uint32_t g = 0; g < 2; g++)
+			for (uint32_t i = 0; i < size; i++) /* disjoint source ranges covering 0 and the max */
+				for (uint32_t j = 0; j < 3; j++) { /* three destinations under each: a subtree */
+					pdr_rule_init_any(&r);
+					r.lo[0] = i * step + g * (step / 4);
+					r.hi[0] = i + 1 == size ? UINT32_MAX : i * step + step / 2 + g * (step / 4);
+					r.lo[1] = r.hi[1] = j == 2 ? UINT32_MAX : j;
+					r.precedence = 10 + id * 7 % 13;
+					r.pdr_id = id++;
+					CHECK_EQ(pdrcls_insert(o, &r), 0);
+					CHECK_EQ(pdrcls_insert(ps, &r), 0);
+				}
+		struct pdrcls_stats st;
+		pdrcls_stats(ps, &st);
+		CHECK(size == 1 || st.tables >= 2); /* size 1: [0, max] is "any", one leaf list */
+		for (uint32_t del = 0; del <= total; del++) {
+			CHECK_EQ(pdrcls_ps_check(ps), 0);
+			for (uint32_t i = 0; i <= size; i++)
+				for (int edge = -1; edge <= 1; edge++)
+					for (uint32_t j = 0; j < 4; j++) {
+						struct pdr_key k = { { 0 } };
+						uint32_t a, b;
+						uint64_t base = (uint64_t)i * step + (j & 1) * (step / 4);
+						k.v[0] = (uint32_t)(base + (uint64_t)edge); /* wraps to the max for i = 0 */
+						k.v[1] = j == 3 ? UINT32_MAX : j;
+						pdrcls_classify_batch(o, &k, 1, &a, NULL);
+						pdrcls_classify_batch(ps, &k, 1, &b, NULL);
+						CHECK_EQ(a, b);
+					}
+			if (del < total) { /* remove the best rules first */
+				uint32_t best = 0;
+				struct pdr_rule g, cand;
+				for (uint32_t q = 0; q < total; q++)
+					if (pdrcls_get(ps, q, &cand) == 0 &&
+					    (pdrcls_get(ps, best, &g) != 0 ||
+					     pdr_rule_better(cand.precedence, q, g.precedence, best)))
+						best = q;
+				CHECK_EQ(pdrcls_delete(o, best), 0);
+				CHECK_EQ(pdrcls_delete(ps, best), 0);
+			}
+		}
+		pdrcls_destroy(o);
+		pdrcls_destroy(ps);
+	}
+}
+
 static void test_bench_helpers(void)
 {
 	struct pdrcls *c = pdrcls_create(PDRCLS_PS);
@@ -327,6 +385,7 @@ int main(void)
 	test_identical_rules();
 	test_bench_helpers();
 	test_large_nodes();
+	test_small_nodes_edges();
 	test_random(1, 60);
 	test_random(2, 300);
 	test_random(3, 1500);
