@@ -1,5 +1,5 @@
-// The gateway's Prometheus metrics (spright_gateway_*). Per-request accounting is two array
-// increments and an add: answers by status in a Map, latency in a fixed-bucket Float64Array;
+// The gateway's Prometheus metrics (spright_gateway_*). Per-request accounting is a Map
+// increment and a typed-array increment: answers by status in a Map, latency in fixed buckets;
 // both are turned into prom-client values only when /metrics is scraped. (A prom-client
 // Histogram.observe() plus hrtime.bigint() per request showed in the chain2 profile.)
 import { client } from '@fastpath/metrics';
@@ -56,6 +56,8 @@ export interface GatewayMetrics {
   registry: client.Registry;
   /** One answered request: its status and when it arrived (performance.now() ms). */
   observe(status: number, t0Ms: number): void;
+  /** An answer the server gave by itself (malformed request, timeout): counted, no latency. */
+  count(status: number): void;
 }
 
 export function gatewayMetrics(chain: string, ingress: ChainIngress): GatewayMetrics {
@@ -97,6 +99,9 @@ export function gatewayMetrics(chain: string, ingress: ChainIngress): GatewayMet
     observe(status: number, t0Ms: number): void {
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
       latency.observeMs(performance.now() - t0Ms);
+    },
+    count(status: number): void {
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     },
   };
 }

@@ -92,7 +92,7 @@ function buildHttp1(opts: GatewayHttpOptions, core: ReturnType<typeof gatewayCor
     ...h,
     limits: { maxHeaderBytes: h.maxHeaderBytes ?? 16 * 1024, maxHeaderCount: h.maxHeaderCount ?? 100, maxBodyBytes: core.maxBody },
     handle: (req, body, reply) => core.handle(req.method, req.url, req.headers, body, performance.now(), reply),
-    refused: (status) => m.observe(status, performance.now()),
+    refused: (status) => m.count(status),
   });
   return { listen: (host, port) => server.listen(host, port), port: () => server.address().port, close: () => server.close() };
 }
