@@ -64,6 +64,23 @@ describe('gateway HTTP/1.1 parser', () => {
     expect(o).toEqual(whole(PIPELINE));
   });
 
+  it('joins a large head and a chunked body trickled in small pieces (buffer growth keeps earlier bytes intact)', () => {
+    const limits = { maxHeaderBytes: 16_384, maxHeaderCount: 20, maxBodyBytes: 10_000 };
+    const big = 'v'.repeat(9000);
+    const data = Array.from({ length: 40 }, (_, i) => String.fromCharCode(97 + (i % 26)).repeat(100)).join('');
+    const chunked = data.match(/.{1,300}/g)!.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('');
+    const raw = `POST /big HTTP/1.1\r\nHost: h\r\nX-Big: ${big}\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}0\r\n\r\n`;
+    const bytes = Buffer.from(raw, 'latin1');
+    for (const piece of [1, 7, 1000]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += piece) chunks.push(bytes.subarray(i, i + piece));
+      const o = run(chunks, limits);
+      expect(o.error).toBeUndefined();
+      expect(o.requests[0].headers['x-big']).toBe(big);
+      expect(o.requests[0].body).toBe(data);
+    }
+  });
+
   it('HTTP/1.0 closes by default; HTTP/1.1 keeps alive', () => {
     expect(whole('GET / HTTP/1.0\r\n\r\n').requests[0].keepAlive).toBe(false);
     expect(whole('GET / HTTP/1.1\r\nHost: h\r\n\r\n').requests[0].keepAlive).toBe(true);

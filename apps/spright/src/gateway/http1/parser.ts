@@ -73,6 +73,8 @@ export class RequestParser {
   readonly #on: ParserEvents;
   #state = State.Head;
   #buf: Buffer = EMPTY;
+  /** Backing store #buf points into while a split head or line is being joined. */
+  #own: Buffer | undefined;
   #pos = 0;
   /** Where to resume the search for the end of the head (bytes before it were scanned). */
   #scan = 0;
@@ -113,6 +115,7 @@ export class RequestParser {
   stop(): void {
     this.#state = State.Dead;
     this.#buf = EMPTY;
+    this.#own = undefined;
     this.#pos = 0;
     this.#parts = [];
   }
@@ -121,14 +124,34 @@ export class RequestParser {
     if (this.#state === State.Dead) return;
     if (this.#pos >= this.#buf.length) {
       this.#buf = chunk;
+      this.#pos = 0;
       this.#scan = 0;
-    } else {
-      // A split head or chunk line: join the unparsed rest with the new bytes (bounded by the limits).
-      this.#buf = Buffer.concat([this.#buf.subarray(this.#pos), chunk]);
-      this.#scan = Math.max(0, this.#scan - this.#pos);
-    }
-    this.#pos = 0;
+      this.#own = undefined;
+    } else this.#append(chunk);
     this.#run();
+  }
+
+  /** A split head or line: the unparsed rest and the new bytes must be contiguous. Appends into
+   * spare room of the parser's own buffer, else moves them to a new one of twice the size, so a
+   * head trickled in byte by byte costs O(n) copying, not O(n^2). Bytes before #buf.length are
+   * never overwritten: body parts may still be views of them. */
+  #append(chunk: Buffer): void {
+    const len = this.#buf.length;
+    const own = this.#own;
+    if (own && this.#buf.buffer === own.buffer && this.#buf.byteOffset === own.byteOffset && len + chunk.length <= own.length) {
+      chunk.copy(own, len);
+      this.#buf = own.subarray(0, len + chunk.length);
+      return;
+    }
+    const rest = len - this.#pos;
+    // >= 4096 bytes: never a slice of Buffer's shared pool.
+    const next = Buffer.allocUnsafe(Math.max(4096, 2 * (rest + chunk.length)));
+    this.#buf.copy(next, 0, this.#pos, len);
+    chunk.copy(next, rest);
+    this.#own = next;
+    this.#buf = next.subarray(0, rest + chunk.length);
+    this.#scan = Math.max(0, this.#scan - this.#pos);
+    this.#pos = 0;
   }
 
   #run(): void {
