@@ -299,8 +299,10 @@ static void test_large_nodes(void)
 
 /* PartitionSort's lookup shortcuts at their edges: nodes of 1..6 intervals (the 4-lane
  * compare and the search loop) with keys at 0, UINT32_MAX and just outside each interval,
- * and deletes of the best rule under an item (its subtree best rank must be refreshed, or
- * a lookup that holds a match from another partition would skip a better rule). */
+ * searched while another partition already holds a match (an item's subtree best rank
+ * that is too high skips a better rule: this fails when an insert does not lower it), and
+ * after deleting the best rules one by one (a stale, too low best rank only costs pruning;
+ * pdrcls_ps_check insists on the exact value). */
 static void test_small_nodes_edges(void)
 {
 	for (uint32_t size = 1; size <= 6; size++) {
