@@ -27,12 +27,53 @@ function session(dp: Datapath) {
 
 describe('upf-dp binding', () => {
   it('reports ABI, error and drop names, and packs cookies', () => {
-    expect(upfDpAbiVersion()).toBe(2);
+    expect(upfDpAbiVersion()).toBe(3);
     expect(dropName(2)).toBe('no-session');
     expect(dropName(42)).toBeNull();
     expect(strerror(-2)).toMatch(/./);
     expect(cookie(3, 1, 0, true)).toBe(3n | (2n << 22n) | (1n << 42n) | (1n << 62n));
     expect(() => Datapath.create({ maxSlots: 0 })).toThrow(UpfDpError);
+  });
+
+  it('session fast path: entries for single-PDR directions, the same output on and off, gone with the session', () => {
+    const dp = Datapath.create({ maxSlots: 16, bufferPool: 8, defaultBuffer: 4 });
+    try {
+      expect(dp.fastpathEntries()).toBe(0);
+      session(dp);
+      expect(dp.fastpathEntries()).toBe(2); // uplink by TEID, downlink by UE address
+      const ul = encodeGtpu({ type: GtpuType.GPdu, teid: 0x100, payload: udpPacket('10.60.0.1', '192.168.6.2', 40000, 5001, Buffer.alloc(40)) });
+      const dl = udpPacket('192.168.6.2', '10.60.0.1', 5001, 40000, Buffer.alloc(40));
+      const run = () => {
+        expect(dp.inject(Iface.Access, [ul, ul])).toBe(2);
+        expect(dp.inject(Iface.Core, [dl])).toBe(1);
+        return dp.capture();
+      };
+      const on = run();
+      dp.setFastpath(false);
+      const off = run();
+      dp.setFastpath(true);
+      expect(off).toEqual(on);
+      dp.sessionRemove(7n);
+      expect(dp.fastpathEntries()).toBe(0);
+      expect(dp.inject(Iface.Access, [ul])).toBe(0);
+      expect(dp.stats().drops['no-session']).toBe(1);
+    } finally {
+      dp.destroy();
+    }
+  });
+
+  it('AF_XDP transmit and the l2fwd floor mode need AF_XDP receive first', () => {
+    const dp = Datapath.create({ maxSlots: 16 });
+    try {
+      expect(dp.xskTx()).toEqual({ n6: false, n3: false });
+      expect(() => dp.setXskTx({ n6Ifname: 'lo', n6: true, n3: false })).toThrow(/ENOENT/);
+      expect(() => dp.setXskTx({ n6: false, n3: true })).toThrow(/ENOENT/);
+      expect(() => dp.setXskTx({ n6: true, n3: false })).toThrow(/EINVAL/); // no N6 interface
+      expect(() => dp.benchL2fwd(true)).toThrow(/ENOENT/);
+      dp.benchL2fwd(false);
+    } finally {
+      dp.destroy();
+    }
   });
 
   it('forwards uplink (decap) and downlink (encap with QFI), counts URR volume and raises a usage event', () => {
@@ -64,7 +105,10 @@ describe('upf-dp binding', () => {
       expect(dp.farBuffered(dl)).toBe(0);
       const st = dp.stats();
       expect(st).toMatchObject({ rxN3: 1, rxN6: 2, txN3: 2, txN6: 1, lookups: 3 });
-      expect(st.probes).toBeGreaterThan(0); // PartitionSort searched at least one partition per key
+      expect(st.probes).toBe(0); // single-PDR directions: the session fast path answered, no classifier walk
+      dp.setFastpath(false);
+      expect(dp.inject(Iface.Core, [down])).toBe(1);
+      expect(dp.stats().probes).toBeGreaterThan(0); // PartitionSort searched at least one partition per key
       expect(kindName(st.classifierKind)).toBe('ps');
     } finally {
       dp.destroy();

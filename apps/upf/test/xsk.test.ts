@@ -69,4 +69,69 @@ describe.skipIf(missing !== '')(`AF_XDP N3 receive ${missing}`, () => {
     }
     expect(xdpOn()).toBe(false);
   });
+
+  it('sends uplink through an AF_XDP socket on N6 (shared UMEM), downlink GTP-U through N3 AF_XDP; l2fwd floor mode forwards untouched', () => {
+    const dp = Datapath.create({ kind: Kind.PS, expectedSessions: 4, maxSlots: 16, bufferPool: 0, defaultBuffer: 4 });
+    try {
+      dp.sessionAdd(1n, TEID, UE);
+      const far = dp.farSet(-1, { seid: 1n, farId: 1, action: Action.FORW, dstIface: Iface.Core });
+      const dlFar = dp.farSet(-1, { seid: 1n, farId: 2, action: Action.FORW, dstIface: Iface.Access, ohcGtpu: true, teid: 0x4000, peerIp4: ipv4ToInt('192.168.3.2'), pdrId: 2 });
+      const r = anyRule(1 << 8, 1, cookie(far, -1, -1, true));
+      r.lo[Dim.SRC_IFACE] = r.hi[Dim.SRC_IFACE] = 0;
+      r.lo[Dim.TEID] = r.hi[Dim.TEID] = TEID;
+      const d = anyRule(2 << 8, 1, cookie(dlFar, -1, -1, false));
+      d.lo[Dim.SRC_IFACE] = d.hi[Dim.SRC_IFACE] = 1;
+      d.lo[Dim.UE_IP4] = d.hi[Dim.UE_IP4] = UE;
+      dp.rulesApply(1n, [r, d]);
+      dp.open({ netns: t.upf, n3Addr: '192.168.3.1', n3Port: 2152, n6Ifname: t.n6 });
+      dp.openXsk({ netns: t.upf, ifname: t.n3 });
+      expect(() => dp.setXskTx({ netns: t.upf, n6Ifname: t.n6, n6: true, n3: true })).toThrow(/ENOENT/); // no N6 next hop yet
+      dp.setN6Nexthop(dnMac());
+      dp.setXskTx({ netns: t.upf, n6Ifname: t.n6, n6: true, n3: true });
+      expect(dp.xskTx()).toEqual({ n6: true, n3: true });
+      const wait = (cond: () => boolean) => {
+        const deadline = Date.now() + 10_000;
+        while (!cond() && Date.now() < deadline) execFileSync('sleep', ['0.05']);
+      };
+      const gnbMac = JSON.parse(execFileSync('ip', ['-n', t.upf, '-j', 'link', 'show', 'dev', t.n3], { encoding: 'utf8' }))[0].address;
+      const gnbIf = `${t.gnb.slice(0, -1)}g0`;
+      const gnbRx = (): number => JSON.parse(execFileSync('ip', ['-n', t.gnb, '-j', '-s', 'link', 'show', 'dev', gnbIf], { encoding: 'utf8' }))[0].stats64.rx.packets;
+      // uplink: the fast generator (AF_XDP TX frames) -> AF_XDP N3 -> AF_XDP N6
+      const dnRx0 = dnRx();
+      dp.start();
+      const out = execFileSync('ip', ['netns', 'exec', t.gnb, GEN, 'l2', 'xsk', gnbIf, gnbMac, '1', '0.3', 'gtpu', '192.168.3.2', '192.168.3.1', '2152', String(TEID), '10.64.0.1', '192.168.6.2'], { encoding: 'utf8' });
+      const sent = Number(/sent (\d+)/.exec(out)![1]);
+      expect(sent).toBeGreaterThan(0);
+      wait(() => dp.stats().txN6 + dp.stats().drops['tx-error'] >= dp.stats().rxN3 && dp.stats().rxN3 > 0);
+      let s = dp.stats();
+      expect(s.rxN3).toBeGreaterThan(0);
+      expect(s.drops.malformed).toBe(0);
+      expect(s.txN6 + s.drops['tx-error']).toBe(s.rxN3);
+      wait(() => dnRx() - dnRx0 >= s.txN6);
+      expect(dnRx() - dnRx0).toBeGreaterThanOrEqual(s.txN6); // arrived at the DN end of the veth
+      // downlink: DN -> N6 AF_PACKET -> GTP-U built in a UMEM frame -> N3 AF_XDP TX to the learned gNB MAC
+      const gnbRx0 = gnbRx();
+      const tx3 = s.txN3;
+      execFileSync('ip', ['netns', 'exec', t.dn, GEN, 'l2', 'packet', t.dnIf, JSON.parse(execFileSync('ip', ['-n', t.upf, '-j', 'link', 'show', 'dev', t.n6], { encoding: 'utf8' }))[0].address, '1', '0.2', 'ip', '192.168.6.2', '10.64.0.1', '40000']);
+      wait(() => dp.stats().txN3 > tx3 && gnbRx() - gnbRx0 >= dp.stats().txN3 - tx3);
+      s = dp.stats();
+      expect(s.txN3).toBeGreaterThan(tx3);
+      expect(gnbRx() - gnbRx0).toBeGreaterThanOrEqual(s.txN3 - tx3);
+      dp.stop();
+      // the floor: frames from N3 straight to N6, no pipeline (lookups do not move)
+      dp.benchL2fwd(true);
+      const before = dp.stats();
+      dp.start();
+      execFileSync('ip', ['netns', 'exec', t.gnb, GEN, 'l2', 'xsk', gnbIf, gnbMac, '1', '0.2', 'gtpu', '192.168.3.2', '192.168.3.1', '2152', String(TEID), '10.64.0.1', '192.168.6.2']);
+      wait(() => dp.stats().rxN3 > before.rxN3 && dp.stats().txN6 - before.txN6 + dp.stats().drops['tx-error'] - before.drops['tx-error'] >= dp.stats().rxN3 - before.rxN3);
+      dp.stop();
+      const after = dp.stats();
+      expect(after.rxN3 - before.rxN3).toBeGreaterThan(0);
+      expect(after.txN6 - before.txN6 + after.drops['tx-error'] - before.drops['tx-error']).toBe(after.rxN3 - before.rxN3);
+      expect(after.lookups).toBe(before.lookups);
+    } finally {
+      dp.destroy();
+    }
+    expect(xdpOn()).toBe(false);
+  });
 });
