@@ -10,6 +10,8 @@ export interface BenchTopology {
   n6: string;
   /** the data network's end of the N6 veth (in the dn namespace) */
   dnIf: string;
+  /** the gNB's end of the N3 veth (in the gnb namespace) */
+  gnbIf: string;
   destroy(): void;
 }
 
@@ -18,7 +20,7 @@ const ip = (...a: string[]) => execFileSync('ip', a, { stdio: ['ignore', 'ignore
 export function benchTopology(uePool: string): BenchTopology {
   const p = `ub${process.pid % 100000}`;
   const t: BenchTopology = {
-    gnb: `${p}g`, upf: `${p}u`, dn: `${p}d`, n3: `${p}u3`, n6: `${p}u6`, dnIf: `${p}d0`,
+    gnb: `${p}g`, upf: `${p}u`, dn: `${p}d`, n3: `${p}u3`, n6: `${p}u6`, dnIf: `${p}d0`, gnbIf: `${p}g0`,
     destroy() {
       for (const ns of [t.gnb, t.upf, t.dn]) {
         try {
