@@ -122,6 +122,13 @@ export class Mempool implements Disposable {
   isValid(ref: ObjectRef): boolean {
     return shmBinding().mempoolCheck(this.handle, toObject(ref)) === 0;
   }
+  readonly #owner = new Uint32Array(1);
+  readonly #refs = new Uint32Array(1);
+  /** Owner of a live allocation, 0 when `ref` is not one (freed, or reallocated since): a
+   * receiver's "is this object mine yet" in one call, without allocating. */
+  ownerOf(ref: ObjectRef): number {
+    return shmBinding().mempoolInfo(this.handle, toObject(ref), this.#owner, this.#refs) === 0 ? this.#owner[0] : 0;
+  }
   info(ref: ObjectRef): { owner: number; refcount: number } {
     const o = new Uint32Array(1);
     const c = new Uint32Array(1);

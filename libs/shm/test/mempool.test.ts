@@ -97,7 +97,9 @@ describe('Mempool', () => {
     expect(pool.isValid(mine)).toBe(true);
     pool.setOwner(mine, 777);
     expect(pool.info(mine).owner).toBe(777);
+    expect(pool.ownerOf(mine)).toBe(777);
     expect(pool.reclaim(777)).toBe(1);
+    expect(pool.ownerOf(mine)).toBe(0); // reclaimed: no longer a live allocation
     expect(pool.freeCount).toBe(32);
   });
 });

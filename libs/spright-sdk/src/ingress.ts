@@ -6,6 +6,7 @@ import { DescriptorFlag, type Descriptor, type Mempool, type ObjectRef } from '@
 import { bodyView, HEADER_SIZE, ObjectKind, readHeader, readMeta, writeObject, type RequestMeta } from './object-layout.ts';
 import { Router } from './routing.ts';
 import { matchSequence, type ChainTopology, type InstanceInfo } from './topology.ts';
+import { OwnershipGate } from './transport/owners.ts';
 import type { DescriptorTransport } from './transport/types.ts';
 
 export interface IngressOptions {
@@ -54,6 +55,7 @@ export class ChainIngress {
   readonly #used = new Map<number, number>();
   readonly #credit = new Map<number, number>();
   #corr = 1;
+  readonly #gate: OwnershipGate;
   readonly #s = { submitted: 0, completed: 0, rejected_exhausted: 0, rejected_limit: 0, rejected_too_large: 0, failed_dead: 0, timed_out: 0 };
 
   constructor(opts: IngressOptions) {
@@ -61,6 +63,9 @@ export class ChainIngress {
     this.self = opts.topology.gateway;
     this.router = new Router(opts.topology);
     opts.pool.owner = this.self.id;
+    // Responses are read only once they are the gateway's (the sender hands them over after
+    // the send); a stale one was reclaimed with its dead sender and recheck answered it.
+    this.#gate = new OwnershipGate(opts.pool, this.self.id, (d) => this.#onResponse(d), () => {});
     for (const f of opts.topology.functions) for (const i of f.instances) this.#credit.set(i.id, f.concurrency);
   }
 
@@ -146,10 +151,13 @@ export class ChainIngress {
   }
 
   #onDescriptor(d: Descriptor): void {
-    const pool = this.#o.pool;
     if (d.chain !== this.#o.topology.chainId || !(d.flags & DescriptorFlag.RESPONSE)) return;
+    this.#gate.offer(d);
+  }
+
+  #onResponse(d: Descriptor): void {
+    const pool = this.#o.pool;
     const ref = { offset: d.offset, generation: d.generation };
-    if (!pool.isValid(ref)) return;
     const obj = pool.viewUnchecked(ref.offset);
     let corr: number;
     try {

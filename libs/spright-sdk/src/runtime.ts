@@ -8,6 +8,7 @@ import { CallFailedError } from './errors.ts';
 import { bodyView, ObjectKind, patchHeader, readHeader, readMeta, writeObject, type ObjectHeader } from './object-layout.ts';
 import { Router } from './routing.ts';
 import type { ChainTopology, InstanceInfo } from './topology.ts';
+import { OwnershipGate } from './transport/owners.ts';
 import type { DescriptorTransport } from './transport/types.ts';
 
 const dec = new TextDecoder();
@@ -50,6 +51,7 @@ export class FunctionRuntime implements ContextHost {
   readonly #o: RuntimeOptions;
   readonly #queue: Descriptor[] = [];
   readonly #calls = new Map<number, PendingCall>();
+  readonly #gate: OwnershipGate;
   #nextCall = 1;
   #active = 0;
   #stopped = false;
@@ -61,6 +63,12 @@ export class FunctionRuntime implements ContextHost {
     this.instance = opts.self.id;
     this.router = new Router(opts.topology);
     opts.pool.owner = opts.self.id;
+    this.#gate = new OwnershipGate(
+      opts.pool,
+      opts.self.id,
+      (d) => this.#onOwned(d),
+      () => this.#stats.dropped_stale++,
+    );
   }
 
   start(): void {
@@ -111,12 +119,13 @@ export class FunctionRuntime implements ContextHost {
       this.#stats.dropped_foreign++;
       return;
     }
+    // A stale reference (object reclaimed after its holder died) is dropped, never read; an
+    // object is read only once it is ours.
+    this.#gate.offer(d);
+  }
+
+  #onOwned(d: Descriptor): void {
     const ref = { offset: d.offset, generation: d.generation };
-    // A stale reference (object reclaimed after its holder died) is dropped, never read.
-    if (!this.#o.pool.isValid(ref)) {
-      this.#stats.dropped_stale++;
-      return;
-    }
     if (d.flags & DescriptorFlag.RESPONSE) {
       this.#onCallResponse(ref);
       return;

@@ -3,7 +3,7 @@
 // ring from the event loop — busy-polling (D, like D-SPRIGHT's RTE rings) or hybrid spin-then-sleep
 // (H: no CPU when idle, polling latency under load).
 import { availableParallelism } from 'node:os';
-import { decodeDescriptor, DESCRIPTOR_SIZE, DoubleFreeError, StaleObjectError, type Descriptor, type Region, type Ring } from '@fastpath/shm';
+import { decodeDescriptor, DESCRIPTOR_SIZE, type Descriptor, type Region, type Ring } from '@fastpath/shm';
 import type { ChainTopology } from '../topology.ts';
 import { allInstances } from '../topology.ts';
 import { handOver } from './owners.ts';
@@ -57,21 +57,11 @@ export class RingTransport implements DescriptorTransport {
   send(d: Descriptor): SendResult {
     const r = this.#ringOf(d.instance);
     if (!r) return 'unknown-target';
-    const ref = { offset: d.offset, generation: d.generation };
-    // The enqueue is synchronous: ownership moves just before it and comes back if it fails.
-    handOver(this.#owners, ref, d.instance);
     if (!r.send(d)) {
       this.#full++;
-      try {
-        this.#owners.setOwner(ref, this.selfId);
-      } catch (err) {
-        // The target died meanwhile and the agent reclaimed what it owned, this object too: it is
-        // gone as if delivered to the dead target (its request already failed), not the caller's.
-        if (err instanceof StaleObjectError || err instanceof DoubleFreeError) return 'sent';
-        throw err;
-      }
       return 'full';
     }
+    handOver(this.#owners, { offset: d.offset, generation: d.generation }, d.instance);
     this.#sent++;
     return 'sent';
   }

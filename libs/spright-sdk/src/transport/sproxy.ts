@@ -115,17 +115,15 @@ export class SproxyTransport implements DescriptorTransport {
     this.#overflow = 0;
     if (this.credit.socket.destroyed) return;
     for (const b of batches) {
-      // Ownership moves now, with the write: until here a kill of this process leaves the
-      // objects with it (reclaimed, their requests answered 502), not with a target that
-      // would never see their descriptors.
-      for (const r of b.refs) handOver(this.owners, r, b.target);
       try {
         if (b.objects.length === 1) this.credit.send(b.target, b.objects[0], b.flags);
         else this.credit.sendBatch(b.target, b.objects, b.flags);
         this.#writes++;
+        // Ownership moves once the write is done (see DescriptorTransport.send).
+        for (const r of b.refs) handOver(this.owners, r, b.target);
       } catch (err) {
         // Not reached while send() mirrors the credit accounting; if it is, the objects stay
-        // owned by the target and come back when the agent reclaims that instance.
+        // with this process and come back when the agent reclaims it.
         if (!(err instanceof BackpressureError)) throw err;
         this.#full += b.objects.length;
         process.stderr.write(`spright: SPROXY queue overflow, ${b.objects.length} descriptors to ${b.target} not sent\n`);

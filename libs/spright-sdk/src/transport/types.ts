@@ -13,10 +13,11 @@ export interface DescriptorTransport {
   readonly mode: 's' | 'd' | 'h';
   /**
    * Delivers one descriptor to d.instance and hands it the object: ownership moves to the target
-   * right before the descriptor leaves this process, never earlier. A process killed while the
-   * descriptor still waits here (S batches until the end of the turn) thus still owns the object
-   * and the agent's reclaim of it fails the request with 502 — had the target owned it, a live
-   * target that never gets the descriptor would hold it for ever (a 504). Anything but 'sent'
+   * only after the descriptor has left this process (ring enqueued, S written at the end of the
+   * turn), and a receiver acts on an object only once it owns it. A process killed anywhere in
+   * between still owns the object, so the agent's reclaim of it fails the request with 502 (the
+   * receiver then finds the reference stale and drops it); had the target owned it first, a live
+   * target that never got the descriptor would hold it for ever (a 504). Anything but 'sent'
    * leaves the object with the caller. 'full' = the target's queue/credits are exhausted.
    */
   send(d: Descriptor): SendResult;
