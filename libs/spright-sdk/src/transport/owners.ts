@@ -12,6 +12,11 @@ export function handOver(owners: ObjectOwners, ref: ObjectRef, owner: number): v
   }
 }
 
+/** Short sleeps before deferring a descriptor not yet ours: NAPS x NAP_MS at most (~0.5 ms). */
+const NAPS = 10;
+const NAP_MS = 0.05;
+const NAP = new Int32Array(new SharedArrayBuffer(4));
+
 /** A receiver gives up on a descriptor whose object never became its own after this long. */
 const GIVE_UP_MS = 10_000;
 
@@ -38,7 +43,14 @@ export class OwnershipGate {
   }
 
   offer(d: Descriptor, since = 0): void {
-    const owner = this.pool.ownerOf(d);
+    let owner = this.pool.ownerOf(d);
+    // Usually the sender is a few instructions from its hand-over. When our wake-up preempted it
+    // on its core, it cannot finish while we run: sleep a few tens of microseconds (a futex
+    // wait, so the core is free for it) instead of waiting a whole event-loop timer tick.
+    for (let i = 0; i < NAPS && since === 0 && owner !== this.self && owner !== 0; i++) {
+      Atomics.wait(NAP, 0, 0, NAP_MS);
+      owner = this.pool.ownerOf(d);
+    }
     if (owner === this.self) return this.owned(d);
     if (owner === 0 || (since !== 0 && Date.now() - since > GIVE_UP_MS)) return this.stale(d);
     this.#waiting.push({ d, since: since || Date.now() });
