@@ -1,7 +1,19 @@
 // nx run spright:bench [--scenario chain2|boutique|motion|parking|idle|startup]
 import { Command } from 'commander';
+import { Region } from '@fastpath/shm';
 import { runChain2 } from './chain2.ts';
-import type { SystemName } from './systems.ts';
+import { stopAllSystems, type SystemName } from './systems.ts';
+
+// An interrupted run leaves nothing behind: the running system is stopped before exiting, and
+// regions left by earlier runs that were killed outright (their creator is dead) are removed.
+const swept = Region.sweepStale('sp');
+if (swept > 0) console.log(`removed ${swept} shared-memory region(s) left by killed runs`);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`\n${sig}: stopping the running system...\n`);
+    void stopAllSystems().finally(() => process.exit(130));
+  });
+}
 
 const program = new Command('spright-bench')
   .description('SPRIGHT benchmarks against knative-like and grpc baselines (results in docs/results/spright/)')

@@ -32,7 +32,29 @@ export interface StartOptions {
   startup?: 'parallel' | 'sequential';
 }
 
+/** Systems running now: an interrupted benchmark stops them (processes, netns, regions). */
+const running = new Set<RunningSystem>();
+
+/** Stops every system still running (the bench's SIGINT/SIGTERM path). */
+export async function stopAllSystems(): Promise<void> {
+  await Promise.allSettled([...running].map((s) => s.stop()));
+}
+
 export async function startSystem(name: SystemName, spec: ChainSpec, opts: StartOptions = {}): Promise<RunningSystem> {
+  const sys = await launchSystem(name, spec, opts);
+  const stop = sys.stop;
+  const tracked: RunningSystem = {
+    ...sys,
+    stop: () => {
+      running.delete(tracked);
+      return stop();
+    },
+  };
+  running.add(tracked);
+  return tracked;
+}
+
+async function launchSystem(name: SystemName, spec: ChainSpec, opts: StartOptions): Promise<RunningSystem> {
   if (name === 'knativeLike' || name === 'grpc') {
     const kind: BaselineKind = name === 'knativeLike' ? 'knative' : 'grpc';
     const b = await startBaseline(spec, kind, { scaleToZero: name === 'knativeLike' ? opts.scaleToZero : undefined });

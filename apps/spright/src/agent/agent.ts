@@ -56,6 +56,9 @@ export class Agent {
       deleteGatewayNet({ netns: ns, hostIf: '' });
       removed.push(`netns ${ns}`);
     }
+    // Any agent's chains (benchmarks run agents in-process): only regions whose creator is dead.
+    const stale = Region.sweepStale('sp');
+    if (stale > 0) removed.push(`${stale} region(s) of dead processes`);
     return removed;
   }
 
