@@ -6,6 +6,7 @@ import { DescriptorFlag, type Descriptor, type Mempool, type ObjectRef } from '@
 import { bodyView, HEADER_SIZE, ObjectKind, readHeader, readMeta, writeObject, type RequestMeta } from './object-layout.ts';
 import { Router } from './routing.ts';
 import { matchSequence, type ChainTopology, type InstanceInfo } from './topology.ts';
+import { InFlightTable } from './inflight.ts';
 import { OwnershipGate } from './transport/owners.ts';
 import type { DescriptorTransport } from './transport/types.ts';
 
@@ -26,8 +27,10 @@ interface Pending {
   ref: ObjectRef;
   instance: number;
   resolve(r: IngressResult): void;
-  timer: NodeJS.Timeout;
 }
+
+/** A Pending's resolve until its Promise exists (a moment later, in the same call). */
+const unresolved = (): void => {};
 
 export interface IngressStats {
   inflight: number;
@@ -48,13 +51,13 @@ export class ChainIngress {
   readonly router: Router;
   readonly self: InstanceInfo;
   readonly #o: IngressOptions;
-  readonly #pending = new Map<number, Pending>();
+  /** Requests in flight by correlation id; a 504 once their deadline passes (see inflight.ts). */
+  readonly #pending: InFlightTable<Pending>;
   /** corr -> instance of requests that timed out; their object comes back (or is reclaimed) later. */
   readonly #abandoned = new Map<number, { ref: ObjectRef; instance: number }>();
   /** Credits in use per head instance (≤ its concurrency): the backpressure towards a stalled function. */
   readonly #used = new Map<number, number>();
   readonly #credit = new Map<number, number>();
-  #corr = 1;
   readonly #gate: OwnershipGate;
   readonly #s = { submitted: 0, completed: 0, rejected_exhausted: 0, rejected_limit: 0, rejected_too_large: 0, failed_dead: 0, timed_out: 0 };
 
@@ -67,6 +70,7 @@ export class ChainIngress {
     // the send); a stale one was reclaimed with its dead sender and recheck answered it.
     this.#gate = new OwnershipGate(opts.pool, this.self.id, (d) => this.#onResponse(d), () => {});
     for (const f of opts.topology.functions) for (const i of f.instances) this.#credit.set(i.id, f.concurrency);
+    this.#pending = new InFlightTable<Pending>({ capacity: Math.max(1, opts.concurrency), expired: (corr, p) => this.#timeout(corr, p) });
   }
 
   start(): void {
@@ -84,7 +88,7 @@ export class ChainIngress {
 
   submit(meta: RequestMeta, body: Uint8Array): Promise<IngressResult> {
     const { pool, topology } = this.#o;
-    if (this.#pending.size + this.#abandoned.size >= this.#o.concurrency) {
+    if (this.#pending.size + this.#abandoned.size >= this.#o.concurrency || this.#pending.full) {
       this.#s.rejected_limit++;
       return Promise.resolve({ ok: false, status: 503, reason: 'gateway concurrency limit reached', retryAfter: 1 });
     }
@@ -102,19 +106,19 @@ export class ChainIngress {
       return Promise.resolve({ ok: false, status: 503, reason: 'shared-memory pool exhausted', retryAfter: 1 });
     }
     const ref = { offset: a.offset, generation: a.generation };
-    const corr = this.#corr;
-    this.#corr = (this.#corr % 0xfffffffe) + 1;
+    const p: Pending = { ref, instance: target.id, resolve: unresolved };
+    const corr = this.#pending.add(p, this.#o.timeoutMs)!;
     try {
       writeObject(pool.viewUnchecked(ref.offset), { kind: ObjectKind.REQUEST, status: 0, replyTo: this.self.id, corr, sequence: seq, hop: 0 }, meta, body);
     } catch (err) {
+      this.#pending.take(corr);
       pool.free(ref);
       this.#s.rejected_too_large++;
       return Promise.resolve({ ok: false, status: 413, reason: (err as Error).message });
     }
     this.#s.submitted++;
     return new Promise<IngressResult>((resolve) => {
-      const timer = setTimeout(() => this.#timeout(corr), this.#o.timeoutMs);
-      this.#pending.set(corr, { ref, instance: target.id, resolve, timer });
+      p.resolve = resolve;
       this.#used.set(target.id, (this.#used.get(target.id) ?? 0) + 1);
       // The transport hands the object to the target as the descriptor leaves.
       const r = this.#o.transport.send({ instance: target.id, chain: topology.chainId, flags: 0, topic: 0, offset: ref.offset, generation: ref.generation });
@@ -127,12 +131,10 @@ export class ChainIngress {
     });
   }
 
+  /** Ends the request: its slot and its credit. */
   #finish(corr: number): Pending | undefined {
-    const p = this.#pending.get(corr);
-    if (!p) return undefined;
-    this.#pending.delete(corr);
-    clearTimeout(p.timer);
-    this.#release(p.instance);
+    const p = this.#pending.take(corr);
+    if (p) this.#release(p.instance);
     return p;
   }
 
@@ -140,10 +142,8 @@ export class ChainIngress {
     this.#used.set(instance, Math.max(0, (this.#used.get(instance) ?? 0) - 1));
   }
 
-  #timeout(corr: number): void {
-    const p = this.#pending.get(corr);
-    if (!p) return;
-    this.#pending.delete(corr);
+  /** The deadline passed (the table already dropped the request). */
+  #timeout(corr: number, p: Pending): void {
     // The object is still with a function: keep its credit until it returns or is reclaimed.
     this.#abandoned.set(corr, { ref: p.ref, instance: p.instance });
     this.#s.timed_out++;
@@ -201,7 +201,7 @@ export class ChainIngress {
   /** 502 for every request whose object was reclaimed (a dead holder, a dead-lettered descriptor). */
   recheck(reason = 'the request object was reclaimed'): void {
     const pool = this.#o.pool;
-    for (const [corr, p] of this.#pending) {
+    for (const [corr, p] of this.#pending.entries()) {
       if (!pool.isValid(p.ref)) {
         this.#finish(corr);
         this.#s.failed_dead++;
@@ -222,10 +222,11 @@ export class ChainIngress {
 
   /** Fails everything in flight (shutdown). */
   close(): void {
-    for (const [corr, p] of this.#pending) {
+    for (const [corr, p] of this.#pending.entries()) {
       this.#finish(corr);
       p.resolve({ ok: false, status: 503, reason: 'gateway shutting down', retryAfter: 1 });
     }
+    this.#pending.close();
     this.#o.transport.close();
   }
 }

@@ -5,6 +5,7 @@ import { DescriptorFlag, type Descriptor, type Mempool, type ObjectRef } from '@
 import { Context, type CallOptions, type CallResult, type ContextHost } from './context.ts';
 import type { SprightFunction } from './define.ts';
 import { CallFailedError } from './errors.ts';
+import { InFlightTable } from './inflight.ts';
 import { bodyView, ObjectKind, patchHeader, readHeader, readMeta, writeObject, type ObjectHeader } from './object-layout.ts';
 import { Router } from './routing.ts';
 import type { ChainTopology, InstanceInfo } from './topology.ts';
@@ -28,10 +29,15 @@ interface PendingCall {
   fn: string;
   target: number;
   ref: ObjectRef;
+  timeoutMs: number;
   resolve(r: CallResult): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
 }
+
+/** Calls in flight per function instance at most. */
+const MAX_CALLS = 1 << 16;
+/** A PendingCall's resolve/reject until its Promise exists (a moment later, in the same call). */
+const unsettled = (): void => {};
 
 export interface RuntimeStats {
   received: number;
@@ -50,9 +56,13 @@ export class FunctionRuntime implements ContextHost {
   readonly router: Router;
   readonly #o: RuntimeOptions;
   readonly #queue: Descriptor[] = [];
-  readonly #calls = new Map<number, PendingCall>();
+  /** Calls waiting for their answer, by correlation id (see inflight.ts for why not a Map). */
+  readonly #calls = new InFlightTable<PendingCall>({
+    capacity: MAX_CALLS,
+    // The callee still holds the object; when (if) it answers, #onCallResponse frees it.
+    expired: (_corr, c) => c.reject(new CallFailedError(c.fn, 'timeout', `no answer in ${c.timeoutMs} ms`)),
+  });
   readonly #gate: OwnershipGate;
-  #nextCall = 1;
   #active = 0;
   #stopped = false;
   readonly #stats: RuntimeStats = { received: 0, handled: 0, failed: 0, active: 0, queued: 0, dropped_foreign: 0, dropped_stale: 0, calls_pending: 0 };
@@ -87,11 +97,10 @@ export class FunctionRuntime implements ContextHost {
 
   /** Fails calls whose object was reclaimed (by `instance` only, when given). */
   recheck(instance?: number): void {
-    for (const [corr, c] of this.#calls) {
+    for (const [corr, c] of this.#calls.entries()) {
       if ((instance === undefined || c.target === instance) && !this.#o.pool.isValid(c.ref)) {
         const id = c.target;
-        this.#calls.delete(corr);
-        clearTimeout(c.timer);
+        this.#calls.take(corr);
         c.reject(new CallFailedError(c.fn, 'dead', `instance ${id} died; its objects were reclaimed`));
       }
     }
@@ -256,27 +265,28 @@ export class FunctionRuntime implements ContextHost {
     const a = pool.alloc();
     if (!a.ok) return Promise.reject(new CallFailedError(fn, 'backpressure', 'pool exhausted'));
     const ref = { offset: a.offset, generation: a.generation };
-    const corr = this.#nextCall;
-    this.#nextCall = (this.#nextCall % 0xfffffffe) + 1;
+    const timeoutMs = opts.timeoutMs ?? this.#o.callTimeoutMs ?? 10_000;
+    const c: PendingCall = { fn, target: 0, ref, timeoutMs, resolve: unsettled, reject: unsettled };
+    const corr = this.#calls.add(c, timeoutMs);
+    if (corr === undefined) {
+      pool.free(ref);
+      return Promise.reject(new CallFailedError(fn, 'backpressure', `${MAX_CALLS} calls already in flight`));
+    }
     try {
       writeObject(pool.viewUnchecked(ref.offset), { kind: ObjectKind.CALL, status: 0, replyTo: this.instance, corr, sequence: 0, hop: 0 }, { method: 'CALL', url: `/${fn}`, headers: { 'x-spright-caller': this.fn } }, payload);
     } catch (err) {
+      this.#calls.take(corr);
       pool.free(ref);
       return Promise.reject(err);
     }
     return new Promise<CallResult>((resolve, reject) => {
-      const timeoutMs = opts.timeoutMs ?? this.#o.callTimeoutMs ?? 10_000;
-      const timer = setTimeout(() => {
-        // The callee still holds the object; when (if) it answers, #onCallResponse frees it.
-        this.#calls.delete(corr);
-        reject(new CallFailedError(fn, 'timeout', `no answer in ${timeoutMs} ms`));
-      }, timeoutMs);
+      c.resolve = resolve;
+      c.reject = reject;
       for (const t of targets) {
-        this.#calls.set(corr, { fn, target: t.id, ref, resolve, reject, timer });
+        c.target = t.id;
         if (this.#handOff(ref, t.id, 0, 0)) return;
       }
-      this.#calls.delete(corr);
-      clearTimeout(timer);
+      this.#calls.take(corr);
       pool.free(ref);
       reject(new CallFailedError(fn, 'backpressure', 'every instance is saturated'));
     });
@@ -297,8 +307,7 @@ export class FunctionRuntime implements ContextHost {
       this.#safeFree(ref); // answer to a call that timed out
       return;
     }
-    this.#calls.delete(h.corr);
-    clearTimeout(c.timer);
+    this.#calls.take(h.corr);
     let released = false;
     const body = bodyView(obj, h);
     c.resolve({

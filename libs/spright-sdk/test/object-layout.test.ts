@@ -37,6 +37,31 @@ describe('pool object layout', () => {
     expect(new TextDecoder().decode(bodyView(obj))).toBe('ok');
   });
 
+  it('refuses metadata that does not fit before writing any of it, and fills an object to the last byte', () => {
+    const obj = new Uint8Array(96);
+    writeObject(obj, h, { a: 1 }, toBytes('keep'));
+    const big = { 'x-long': 'é'.repeat(40) }; // 80 bytes of UTF-8 in 40 characters
+    const needed = HEADER_SIZE + Buffer.byteLength(JSON.stringify(big)) + 4;
+    expect(() => writeObject(obj, h, big, toBytes('body'))).toThrow(expect.objectContaining({ name: 'ObjectTooSmallError', needed, capacity: 96 }));
+    expect(readMeta(obj)).toEqual({ a: 1 });
+    expect(new TextDecoder().decode(bodyView(obj))).toBe('keep');
+    // Exactly full: multi-byte metadata plus a body up to the end of the object.
+    const meta2 = { k: 'ü'.repeat(10) };
+    const body = new Uint8Array(96 - HEADER_SIZE - Buffer.byteLength(JSON.stringify(meta2))).fill(7);
+    writeObject(obj, h, meta2, body);
+    expect(readMeta(obj)).toEqual(meta2);
+    expect(bodyView(obj)).toEqual(body);
+  });
+
+  it('writes a body that is a view of another part of the same memory', () => {
+    const mem = new Uint8Array(256);
+    const obj = mem.subarray(0, 128);
+    const src = mem.subarray(200, 210).fill(9);
+    writeObject(obj, h, meta, src);
+    expect(readMeta(obj)).toEqual(meta);
+    expect(bodyView(obj)).toEqual(new Uint8Array(10).fill(9));
+  });
+
   it('detects corrupt objects', () => {
     const obj = new Uint8Array(128);
     expect(() => readHeader(obj)).toThrow(CorruptObjectError);
