@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Region, type Mempool } from '@fastpath/shm';
 import { ChainIngress } from '../src/ingress.ts';
 import { defineFunction } from '../src/define.ts';
+import type { CallFailedError } from '../src/errors.ts';
 import { FunctionRuntime } from '../src/runtime.ts';
 import { instanceId, type ChainTopology } from '../src/topology.ts';
 import { RingTransport } from '../src/transport/ring.ts';
@@ -14,6 +15,7 @@ const CHAIN = 0x4a2;
 const OBJECTS = 16;
 const TIMEOUT_MS = 150;
 const CONCURRENCY = 3;
+const CALL_TIMEOUT_MS = 80;
 const id = (i: number) => instanceId(CHAIN, i);
 
 /** Requests to /hold wait here until the test lets them go. */
@@ -23,7 +25,24 @@ const echo = defineFunction({
   name: 'echo',
   async handle(ctx) {
     if (ctx.path === '/hold') await new Promise<void>((r) => held.push(r));
+    if (ctx.path === '/call') {
+      // A call the callee holds past its timeout.
+      try {
+        const r = await ctx.call('callee', ctx.text(), { timeoutMs: CALL_TIMEOUT_MS });
+        return ctx.respond(200, {}, `answered ${r.status}`);
+      } catch (err) {
+        return ctx.respond(504, {}, `${(err as CallFailedError).reason}`);
+      }
+    }
     ctx.respond(200, { 'content-type': 'text/plain' }, `${ctx.path}:${ctx.text()}`);
+  },
+});
+
+const callee = defineFunction({
+  name: 'callee',
+  async handle(ctx) {
+    await new Promise<void>((r) => held.push(r));
+    ctx.respond(200, {}, 'late');
   },
 });
 
@@ -40,7 +59,10 @@ describe('ChainIngress: slots and deadlines', () => {
     objectSize: 4096,
     ringSlots: 16,
     gateway: { id: id(1), fn: 'gateway', ring: 'rx-1' },
-    functions: [{ name: 'echo', concurrency: 8, instances: [{ id: id(2), fn: 'echo', ring: 'rx-2' }] }],
+    functions: [
+      { name: 'echo', concurrency: 8, instances: [{ id: id(2), fn: 'echo', ring: 'rx-2' }] },
+      { name: 'callee', concurrency: 4, instances: [{ id: id(3), fn: 'callee', ring: 'rx-3' }] },
+    ],
     sequences: [{ functions: ['echo'] }],
     topicIds: {},
     topicRoutes: {},
@@ -48,18 +70,22 @@ describe('ChainIngress: slots and deadlines', () => {
   let region: Region;
   let pool: Mempool;
   let ingress: ChainIngress;
-  let runtime: FunctionRuntime;
+  const runtimes: FunctionRuntime[] = [];
   const regions: Region[] = [];
 
   beforeAll(() => {
     region = Region.create(topo.region, { size: 4 << 20 });
     topo.key = region.key.toString('hex');
     pool = region.createMempool('objects', { objectSize: 4096, count: OBJECTS });
-    for (let i = 1; i <= 2; i++) region.createRing(`rx-${i}`, { type: 'mpsc', slots: 16 }).close();
-    const f = Region.attach(topo.region, topo.key);
-    regions.push(f);
-    runtime = new FunctionRuntime({ topology: topo, self: topo.functions[0].instances[0], def: echo, pool: f.mempool('objects'), transport: new RingTransport('h', f, topo, id(2)), concurrency: 8, log: () => {} });
-    runtime.start();
+    for (let i = 1; i <= 3; i++) region.createRing(`rx-${i}`, { type: 'mpsc', slots: 16 }).close();
+    for (const [k, def] of [echo, callee].entries()) {
+      const f = Region.attach(topo.region, topo.key);
+      regions.push(f);
+      const self = topo.functions[k].instances[0];
+      const rt = new FunctionRuntime({ topology: topo, self, def, pool: f.mempool('objects'), transport: new RingTransport('h', f, topo, self.id), concurrency: 8, log: () => {} });
+      rt.start();
+      runtimes.push(rt);
+    }
     const g = Region.attach(topo.region, topo.key);
     regions.push(g);
     ingress = new ChainIngress({ topology: topo, pool: g.mempool('objects'), transport: new RingTransport('h', g, topo, id(1)), concurrency: CONCURRENCY, timeoutMs: TIMEOUT_MS });
@@ -69,7 +95,7 @@ describe('ChainIngress: slots and deadlines', () => {
   afterAll(async () => {
     for (const r of held.splice(0)) r();
     ingress?.close();
-    await runtime?.stop(100);
+    for (const rt of runtimes) await rt.stop(100);
     for (const r of regions) r.detach();
     region?.destroy();
   });
@@ -121,4 +147,20 @@ describe('ChainIngress: slots and deadlines', () => {
     expect(await submit('/x', 'after')).toMatchObject({ ok: true, status: 200 });
   });
 
+  it('fails a call its callee holds past the timeout, and frees the call object when the answer comes late', async () => {
+    const t0 = performance.now();
+    const r = await submit('/call', 'x');
+    const waited = performance.now() - t0;
+    expect(r.ok).toBe(true);
+    if (r.ok) expect([r.status, r.body.toString()]).toEqual([504, 'timeout']);
+    expect(waited).toBeGreaterThanOrEqual(CALL_TIMEOUT_MS - 1);
+    // The callee still holds the call object; its late answer is dropped and the object freed.
+    expect(pool.freeCount).toBe(OBJECTS - 1);
+    expect(runtimes[0].stats().calls_pending).toBe(0);
+    while (held.length < 1) await sleep(2);
+    held.splice(0).forEach((f) => f());
+    const until = Date.now() + 2000;
+    while (pool.freeCount < OBJECTS && Date.now() < until) await sleep(5);
+    expect(pool.freeCount).toBe(OBJECTS);
+  });
 });
