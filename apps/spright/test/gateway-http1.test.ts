@@ -318,3 +318,37 @@ describe('gateway HTTP/1.1 over raw sockets', () => {
     expect(metrics.body).toMatch(/spright_gateway_pool_free_objects\{chain="gwtest"\} 7/);
   });
 });
+
+describe('Http1Server connection bookkeeping', () => {
+  it('tracks connections closed in any order (swap-remove) and still times out every remaining one', async () => {
+    const { Http1Server, DEFAULT_HTTP1 } = await import('../src/gateway/http1/server.ts');
+    const server = new Http1Server({
+      ...DEFAULT_HTTP1,
+      keepAliveTimeoutMs: 150,
+      limits: { maxHeaderBytes: 2048, maxHeaderCount: 30, maxBodyBytes: MAX_BODY },
+      handle: (_req, _body, reply) => reply(200, {}, Buffer.from('ok')),
+    });
+    await server.listen('127.0.0.1', 0);
+    try {
+      const { port } = server.address();
+      const sockets = await Promise.all(
+        Array.from({ length: 10 }, () => new Promise<import('node:net').Socket>((resolve) => { const s = connect(port, '127.0.0.1', () => resolve(s)); })),
+      );
+      const closedByServer = sockets.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+      const waitFor = async (n: number) => {
+        const until = Date.now() + 5000;
+        while (server.connections !== n && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+        return server.connections;
+      };
+      expect(await waitFor(10)).toBe(10);
+      // Close from the client side: first, last and middle ones, out of order.
+      for (const i of [0, 9, 4, 3, 7]) sockets[i].destroy();
+      expect(await waitFor(5)).toBe(5);
+      // The idle sweep must still see each of the other five (the keep-alive timeout closes them).
+      await Promise.all([1, 2, 5, 6, 8].map((i) => closedByServer[i]));
+      expect(await waitFor(0)).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});

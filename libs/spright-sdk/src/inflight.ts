@@ -86,13 +86,14 @@ export class InFlightTable<T> {
 
   get(corr: number): T | undefined {
     const slot = corr & this.#mask;
-    return this.#corrs[slot] === corr ? this.#entries[slot] : undefined;
+    // A free slot's id is 0, which no entry ever has (a corrupt object may still carry it).
+    return corr !== 0 && this.#corrs[slot] === corr ? this.#entries[slot] : undefined;
   }
 
   /** Removes and returns the entry (undefined when it is not, or no longer, in flight). */
   take(corr: number): T | undefined {
     const slot = corr & this.#mask;
-    if (this.#corrs[slot] !== corr) return undefined;
+    if (corr === 0 || this.#corrs[slot] !== corr) return undefined;
     const e = this.#entries[slot];
     this.#entries[slot] = undefined;
     this.#corrs[slot] = 0;

@@ -168,6 +168,9 @@ export class FunctionRuntime implements ContextHost {
       this.#safeFree(ref);
       return;
     }
+    // Handlers of descriptors read together run back to back in one turn: what the previous ones
+    // sent must not wait for all of them (S batches sends until the end of the turn).
+    this.#o.transport.flushHeld?.();
     try {
       await this.#o.def.handle(ctx);
       if (!ctx.done) ctx.next();

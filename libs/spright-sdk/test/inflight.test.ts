@@ -32,6 +32,21 @@ describe('InFlightTable', () => {
     expect(t.size).toBe(0);
   });
 
+  it('ignores ids that were never given out (0, a free slot, another generation)', () => {
+    const t = table<string>(4);
+    expect(t.take(0)).toBeUndefined();
+    const id = t.add('a', 10_000)!;
+    t.take(id);
+    expect(t.take(0)).toBeUndefined();
+    expect(t.get(0)).toBeUndefined();
+    expect(t.take(id)).toBeUndefined();
+    expect(t.take(id + 4)).toBeUndefined();
+    expect(t.size).toBe(0);
+    // The free list holds slot 0 once: four adds fill the table, the fifth is refused.
+    for (let i = 0; i < 4; i++) expect(t.add(`x${i}`, 10_000)).toBeDefined();
+    expect(t.add('y', 10_000)).toBeUndefined();
+  });
+
   it('refuses entries beyond its capacity and takes them again once one is taken', () => {
     const t = table<number>(3);
     const ids = [1, 2, 3].map((n) => t.add(n, 10_000)!);

@@ -41,6 +41,9 @@ interface Batch {
   refs: { offset: number; generation: number }[];
 }
 
+/** Longest a descriptor waits in a batch while its event-loop turn goes on. */
+const MAX_HOLD_MS = 1;
+
 export class SproxyTransport implements DescriptorTransport {
   readonly mode = 's' as const;
   readonly #known: Set<number>;
@@ -49,7 +52,9 @@ export class SproxyTransport implements DescriptorTransport {
   // Everything sent in one event-loop turn leaves in one write per (target, flags): SPROXY
   // gives a run of descriptors to the same target one verdict and one redirect, so N hops cost
   // one sendmsg and one wake-up of the receiver instead of N (under load the syscall and the
-  // wake-up are most of a hop's CPU). A lone request pays one setImmediate.
+  // wake-up are most of a hop's CPU). A lone request pays one setImmediate. A turn that runs long
+  // (handlers doing CPU work between sends, e.g. a burst of image detections read in one go)
+  // does not hold what it already sent for the whole turn: after MAX_HOLD_MS the batch leaves.
   //
   // The maps below only ever gain keys (targets x flags, a handful) and are reset in place: a
   // Map.clear() per turn, or insert/delete churn, makes V8 allocate a new hash table each time
@@ -63,6 +68,8 @@ export class SproxyTransport implements DescriptorTransport {
   readonly #batchedTo = new Map<number, number>();
   #overflow = 0;
   #flushScheduled = false;
+  /** performance.now() of the first descriptor of the batch being built. */
+  #heldSince = 0;
   #writes = 0;
 
   private constructor(
@@ -92,6 +99,7 @@ export class SproxyTransport implements DescriptorTransport {
 
   send(d: Descriptor): SendResult {
     if (!this.#known.has(d.instance)) return 'unknown-target';
+    this.flushHeld();
     // Decide now what the credit transport will decide at flush time: beyond the target's
     // credits a descriptor queues in user space, and that queue is bounded.
     const batched = this.#batchedTo.get(d.instance) ?? 0;
@@ -107,18 +115,31 @@ export class SproxyTransport implements DescriptorTransport {
     const key = d.instance * 0x10000 + flags;
     let b = this.#batches.get(key);
     if (!b) this.#batches.set(key, (b = { target: d.instance, flags, objects: [], refs: [] }));
-    if (b.objects.length === 0) this.#active.push(b);
+    if (b.objects.length === 0) {
+      if (this.#active.length === 0) this.#heldSince = performance.now();
+      this.#active.push(b);
+    }
     b.objects.push(makeObject(d.offset, d.generation));
     b.refs.push({ offset: d.offset, generation: d.generation });
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      setImmediate(this.#flush);
+      setImmediate(this.#endOfTurn);
     }
     return 'sent';
   }
 
-  readonly #flush = (): void => {
+  /** Sends what this turn has batched once it has waited MAX_HOLD_MS (called before each send
+   *  and before each handler runs, so a long turn does not hold earlier answers). */
+  flushHeld(): void {
+    if (this.#active.length > 0 && performance.now() - this.#heldSince >= MAX_HOLD_MS) this.#flush();
+  }
+
+  readonly #endOfTurn = (): void => {
     this.#flushScheduled = false;
+    this.#flush();
+  };
+
+  #flush(): void {
     const active = this.#active;
     const n = active.length;
     for (const t of this.#batchedTo.keys()) this.#batchedTo.set(t, 0);
@@ -145,7 +166,7 @@ export class SproxyTransport implements DescriptorTransport {
       }
     }
     active.length = 0;
-  };
+  }
 
   start(onDescriptor: (d: Descriptor) => void): void {
     this.credit.on('descriptor', (r) => {

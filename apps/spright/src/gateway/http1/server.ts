@@ -68,6 +68,8 @@ class Connection {
   #phaseRequests = 0;
   phase = Phase.Idle;
   since = Date.now();
+  /** Index in the server's connection array (-1 once removed). */
+  index = -1;
 
   constructor(socket: Socket, o: Http1Options, onClose: () => void) {
     this.#socket = socket;
@@ -231,7 +233,9 @@ class Connection {
 export class Http1Server {
   readonly #o: Http1Options;
   readonly #server: Server;
-  readonly #conns = new Set<Connection>();
+  // An array with swap-remove, not a Set: clients that open a connection per request would
+  // otherwise churn a hash table (see libs/spright-sdk/src/inflight.ts on what that costs in GC).
+  readonly #conns: Connection[] = [];
   #sweep: NodeJS.Timeout | undefined;
 
   constructor(o: Http1Options) {
@@ -242,28 +246,40 @@ export class Http1Server {
   }
 
   get connections(): number {
-    return this.#conns.size;
+    return this.#conns.length;
   }
 
   #accept(socket: Socket): void {
-    const c = new Connection(socket, this.#o, () => {
-      this.#conns.delete(c);
-      if (this.#conns.size === 0 && this.#sweep) {
-        clearInterval(this.#sweep);
-        this.#sweep = undefined;
-      }
-    });
-    this.#conns.add(c);
+    const c = new Connection(socket, this.#o, () => this.#remove(c));
+    c.index = this.#conns.length;
+    this.#conns.push(c);
     if (!this.#sweep) {
       // Granularity: a quarter of the shortest timeout, at most a second; runs only while
-      // connections are open, so an idle gateway without clients wakes up for nothing.
+      // connections are open (it stops on its first tick without any), so an idle gateway
+      // without clients wakes up for nothing.
       const o = this.#o;
       const tick = Math.max(10, Math.min(1000, Math.floor(Math.min(o.headersTimeoutMs, o.requestTimeoutMs, o.keepAliveTimeoutMs) / 4)));
       this.#sweep = setInterval(() => {
+        if (this.#conns.length === 0) {
+          clearInterval(this.#sweep);
+          this.#sweep = undefined;
+          return;
+        }
         const t = Date.now();
-        for (const conn of this.#conns) conn.expire(t);
+        for (const conn of this.#conns.slice()) conn.expire(t);
       }, tick);
       this.#sweep.unref();
+    }
+  }
+
+  #remove(c: Connection): void {
+    const i = c.index;
+    if (i < 0) return;
+    c.index = -1;
+    const last = this.#conns.pop()!;
+    if (last !== c) {
+      this.#conns[i] = last;
+      last.index = i;
     }
   }
 
@@ -283,7 +299,7 @@ export class Http1Server {
 
   close(): Promise<void> {
     return new Promise((resolve) => {
-      for (const c of this.#conns) c.destroy();
+      for (const c of this.#conns.slice()) c.destroy();
       if (this.#sweep) clearInterval(this.#sweep);
       this.#sweep = undefined;
       this.#server.close(() => resolve());
