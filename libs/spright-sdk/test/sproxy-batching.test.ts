@@ -100,6 +100,17 @@ describe('SproxyTransport batching', () => {
     expect(handed.map((h) => h.offset)).toEqual([64, 128, 192]);
   });
 
+  it('sends at once when forced (after a handler that kept the CPU), and only what is batched', async () => {
+    const { t, d, writes } = harness();
+    t.flushHeld(true);
+    expect(writes).toEqual([]);
+    t.send(d(id(2), 64));
+    t.flushHeld(true);
+    expect(writes).toEqual([{ target: id(2), n: 1 }]);
+    await endOfTurn();
+    expect(writes).toHaveLength(1);
+  });
+
   it('refuses a descriptor for an instance outside the chain', () => {
     const { t, d } = harness();
     expect(t.send(d(instanceId(CHAIN + 1, 2), 64))).toBe('unknown-target');

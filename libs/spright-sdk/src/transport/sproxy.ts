@@ -128,10 +128,10 @@ export class SproxyTransport implements DescriptorTransport {
     return 'sent';
   }
 
-  /** Sends what this turn has batched once it has waited MAX_HOLD_MS (called before each send
-   *  and before each handler runs, so a long turn does not hold earlier answers). */
-  flushHeld(): void {
-    if (this.#active.length > 0 && performance.now() - this.#heldSince >= MAX_HOLD_MS) this.#flush();
+  /** Sends what this turn has batched once it has waited MAX_HOLD_MS, or now with `force`
+   *  (called before each send and around handlers, so a long turn does not hold earlier answers). */
+  flushHeld(force = false): void {
+    if (this.#active.length > 0 && (force || performance.now() - this.#heldSince >= MAX_HOLD_MS)) this.#flush();
   }
 
   readonly #endOfTurn = (): void => {

@@ -23,9 +23,10 @@ export interface DescriptorTransport {
   send(d: Descriptor): SendResult;
   /** Starts calling onDescriptor for every descriptor addressed to this instance. */
   start(onDescriptor: (d: Descriptor) => void): void;
-  /** Sends now what is batched for the end of the event-loop turn if it has waited long enough
-   *  (the runtime calls it before each handler: CPU-heavy handlers run back to back in one turn). */
-  flushHeld?(): void;
+  /** Sends now what is batched for the end of the event-loop turn if it has waited long enough,
+   *  or at once with `force` (the runtime calls it around handlers: CPU-heavy handlers run back
+   *  to back in one turn when their descriptors were read together). */
+  flushHeld?(force?: boolean): void;
   /** A peer instance restarted: forget per-peer state (credits). */
   reset?(instance: number): void;
   /** Stops receiving and releases handles (idempotent). */
