@@ -7,12 +7,11 @@ import { Region, type Mempool } from '@fastpath/shm';
 import { ChainIngress } from '../src/ingress.ts';
 import { defineFunction, type SprightFunction } from '../src/define.ts';
 import { FunctionRuntime } from '../src/runtime.ts';
-import { instanceId, type ChainTopology } from '../src/topology.ts';
+import { testTopology } from './topology.ts';
 import { RingTransport } from '../src/transport/ring.ts';
 
 const CHAIN = 0x4a1;
 const OBJECTS = 16;
-const id = (i: number) => instanceId(CHAIN, i);
 
 const defs: Record<string, SprightFunction> = {
   upper: defineFunction({
@@ -46,21 +45,15 @@ const defs: Record<string, SprightFunction> = {
 };
 
 describe('SDK data plane on a real region (H rings)', () => {
-  const topo: ChainTopology = {
+  const topo = testTopology({
     chain: 'sdk',
     chainId: CHAIN,
     transport: 'h',
-    region: `spsdk${process.pid}`,
-    key: '',
-    pool: 'objects',
-    objectSize: 4096,
-    ringSlots: 16,
-    gateway: { id: id(1), fn: 'gateway', ring: 'rx-1' },
-    functions: ['upper', 'wrap', 'square'].map((name, i) => ({ name, concurrency: 4, instances: [{ id: id(i + 2), fn: name, ring: `rx-${i + 2}` }] })),
-    sequences: [{ functions: ['upper', 'wrap'] }],
+    functions: ['upper', 'wrap', 'square'].map((name) => ({ name, concurrency: 4 })),
+    sequence: ['upper', 'wrap'],
     topicIds: { direct: 1 },
     topicRoutes: { 'upper/1': 'wrap' },
-  };
+  });
   let region: Region;
   let ingress: ChainIngress;
   const runtimes: FunctionRuntime[] = [];

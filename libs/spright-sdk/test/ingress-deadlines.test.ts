@@ -8,7 +8,8 @@ import { ChainIngress } from '../src/ingress.ts';
 import { defineFunction } from '../src/define.ts';
 import type { CallFailedError } from '../src/errors.ts';
 import { FunctionRuntime } from '../src/runtime.ts';
-import { instanceId, type ChainTopology } from '../src/topology.ts';
+import { instanceId } from '../src/topology.ts';
+import { testTopology } from './topology.ts';
 import { RingTransport } from '../src/transport/ring.ts';
 
 const CHAIN = 0x4a2;
@@ -49,24 +50,16 @@ const callee = defineFunction({
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('ChainIngress: slots and deadlines', () => {
-  const topo: ChainTopology = {
+  const topo = testTopology({
     chain: 'deadlines',
     chainId: CHAIN,
     transport: 'h',
-    region: `spdl${process.pid}`,
-    key: '',
-    pool: 'objects',
-    objectSize: 4096,
-    ringSlots: 16,
-    gateway: { id: id(1), fn: 'gateway', ring: 'rx-1' },
     functions: [
-      { name: 'echo', concurrency: 8, instances: [{ id: id(2), fn: 'echo', ring: 'rx-2' }] },
-      { name: 'callee', concurrency: 4, instances: [{ id: id(3), fn: 'callee', ring: 'rx-3' }] },
+      { name: 'echo', concurrency: 8 },
+      { name: 'callee', concurrency: 4 },
     ],
-    sequences: [{ functions: ['echo'] }],
-    topicIds: {},
-    topicRoutes: {},
-  };
+    sequence: ['echo'],
+  });
   let region: Region;
   let pool: Mempool;
   let ingress: ChainIngress;

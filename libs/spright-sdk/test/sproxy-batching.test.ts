@@ -6,28 +6,21 @@ import { describe, expect, it } from 'vitest';
 import type { CreditTransport } from '@fastpath/ebpf';
 import type { Descriptor, ObjectRef } from '@fastpath/shm';
 import { instanceId, type ChainTopology } from '../src/topology.ts';
+import { testTopology } from './topology.ts';
 import { SproxyTransport } from '../src/transport/sproxy.ts';
 
 const CHAIN = 0x4a3;
 const id = (i: number) => instanceId(CHAIN, i);
-const topo: ChainTopology = {
+const topo = testTopology({
   chain: 'batching',
   chainId: CHAIN,
   transport: 's',
-  region: 'unused',
-  key: '',
-  pool: 'objects',
-  objectSize: 4096,
-  ringSlots: 16,
-  gateway: { id: id(1), fn: 'gateway', ring: 'rx-1' },
   functions: [
-    { name: 'a', concurrency: 8, instances: [{ id: id(2), fn: 'a', ring: 'rx-2' }] },
-    { name: 'b', concurrency: 8, instances: [{ id: id(3), fn: 'b', ring: 'rx-3' }] },
+    { name: 'a', concurrency: 8 },
+    { name: 'b', concurrency: 8 },
   ],
-  sequences: [{ functions: ['a', 'b'] }],
-  topicIds: {},
-  topicRoutes: {},
-};
+  sequence: ['a', 'b'],
+});
 
 function harness() {
   const writes: { target: number; n: number }[] = [];
