@@ -45,7 +45,7 @@ export interface RingStats {
   spinBudget: number;
   /** Reservation records held by producer threads (MPSC/MPMC crash recovery). */
   records: number;
-  /** Slots filled with tombstones by recover(). */
+  /** Slots filled with tombstones by recovery: recover(), or a producer waiting behind a dead reservation. */
   tombstones: number;
 }
 

@@ -80,9 +80,15 @@ describe('crash recovery', () => {
       expect(next[f.id], `victim ${f.id}`).toBeGreaterThanOrEqual(f.completed);
       expect(next[f.id], `victim ${f.id}`).toBeLessThanOrEqual(f.completed + 8);
     }
-    expect(ring.stats().records).toBe(0);
-    expect(ring.stats().tombstones).toBe(tombstoned);
-    console.log(`MPSC kill: ${VICTIMS} victims, ${got} descriptors, ${tombstoned} slots tombstoned, 0 lost, 0 duplicated`);
+    const st = ring.stats();
+    expect(st.records).toBe(0);
+    // a steady producer waiting behind a dead reservation may repair it before the manager's
+    // recover() does: those slots count in the ring's total, not in what recover() returned
+    expect(st.tombstones).toBeGreaterThanOrEqual(tombstoned);
+    // every slot ever published was either delivered or is a tombstone (32-bit ring indexes)
+    expect(st.enqueued).toBe((got + st.tombstones) % 2 ** 32);
+    expect(st.dequeued).toBe(st.enqueued);
+    console.log(`MPSC kill: ${VICTIMS} victims, ${got} descriptors, ${st.tombstones} slots tombstoned (${tombstoned} by recover()), 0 lost, 0 duplicated`);
   }, 300_000);
 
   it('reclaimOnExit(pid) reclaims for a process that is not our child (pidfd)', async () => {

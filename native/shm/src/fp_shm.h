@@ -237,7 +237,7 @@ struct fp_ring_stats {
 	uint64_t enqueued, dequeued, full, wakes, sleeps;
 	uint32_t spin_budget; /* hybrid: current spin budget, ns */
 	uint32_t records;     /* reservation records in use (claimed by producer threads) */
-	uint64_t tombstones;  /* slots filled by fp_ring_recover */
+	uint64_t tombstones;  /* slots filled by recovery (fp_ring_recover, or a producer waiting behind a dead reservation) */
 };
 void fp_ring_stats(const struct fp_ring *ring, struct fp_ring_stats *out);
 

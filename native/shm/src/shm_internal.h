@@ -126,7 +126,7 @@ struct fp_ring_shared {
 	_Atomic uint64_t sleeps;
 	_Atomic uint32_t spin_ns;                          /* hybrid spin budget */
 	_Atomic uint32_t spin_misses;                      /* hybrid: fp_spin_adapt state */
-	_Atomic uint64_t tombstones;                       /* slots filled by fp_ring_recover */
+	_Atomic uint64_t tombstones;                       /* slots filled by recovery (any repairer) */
 	_Alignas(FP_CACHELINE) struct fp_ring_rec recs[FP_RING_RECORDS];
 	_Alignas(FP_CACHELINE) struct fp_descriptor ring[];
 };
