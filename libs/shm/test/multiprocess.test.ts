@@ -160,29 +160,48 @@ describe('multi-process rings', () => {
       if (!a.ok || seq % 32 === 0) await new Promise((res) => setImmediate(res));
     }
     expect((await child.exited).signal).toBe('SIGKILL');
-    // the producer keeps going into the orphaned ring
-    for (let i = 0; i < 50; i++) {
-      const a = pool.alloc();
-      if (!a.ok || !ring.send({ instance: seq, chain: 1, flags: 0, topic: 0, offset: a.offset, generation: a.generation })) throw new Error('no room after the kill');
-      seq++;
-    }
     // new consumer: the remaining descriptors continue the sequence with no gap
     const buf = Buffer.alloc(128 * DESCRIPTOR_SIZE);
     let first = -1;
     let last = -1;
-    for (let n; (n = ring.receiveBurst(buf)) > 0; ) {
-      for (let i = 0; i < n; i++) {
-        const d = decodeDescriptor(buf, i * DESCRIPTOR_SIZE);
-        if (first < 0) first = d.instance;
-        else expect(d.instance).toBe(last + 1);
-        last = d.instance;
-        pool.setOwner(d, process.pid);
-        expect(pool.free(d)).toBe('freed');
+    const drain = () => {
+      for (let n; (n = ring.receiveBurst(buf)) > 0; ) {
+        for (let i = 0; i < n; i++) {
+          const d = decodeDescriptor(buf, i * DESCRIPTOR_SIZE);
+          if (first < 0) first = d.instance;
+          else expect(d.instance).toBe(last + 1);
+          last = d.instance;
+          pool.setOwner(d, process.pid);
+          expect(pool.free(d)).toBe('freed');
+        }
       }
+    };
+    // the producer keeps going into the orphaned ring; it may have filled the ring (or the dead
+    // consumer may hold most of the pool) before the kill, so when there is no room the new
+    // consumer drains, and then the manager reclaims what the dead one kept
+    let reclaimed = 0;
+    for (let i = 0; i < 50; i++) {
+      let a = pool.alloc();
+      if (!a.ok) {
+        drain();
+        a = pool.alloc();
+      }
+      if (!a.ok) {
+        reclaimed += pool.reclaim(child.proc.pid!);
+        a = pool.alloc();
+      }
+      if (!a.ok) throw new Error('pool still empty after draining the ring and reclaiming the dead consumer');
+      const d = { instance: seq, chain: 1, flags: 0, topic: 0, offset: a.offset, generation: a.generation };
+      if (!ring.send(d)) {
+        drain();
+        if (!ring.send(d)) throw new Error('no room after the new consumer drained the ring');
+      }
+      seq++;
     }
+    drain();
     expect(last).toBe(seq - 1);
     expect(last - first + 1).toBeGreaterThanOrEqual(50);
-    const reclaimed = pool.reclaim(child.proc.pid!);
+    reclaimed += pool.reclaim(child.proc.pid!);
     expect(reclaimed).toBeGreaterThan(0); // it kept every 3rd object
     expect(pool.audit()).toBe(0);
     expect(pool.freeCount).toBe(baseline);
