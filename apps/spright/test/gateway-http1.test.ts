@@ -125,6 +125,10 @@ const post = (path: string, body: string, extra = '') => `POST ${path} HTTP/1.1\
 describe('gateway HTTP/1.1 over raw sockets', () => {
   let gw: GatewayServer;
   let port: number;
+  // the same gateway with the default (long) timeouts, for requests that are slow on purpose
+  // and must not race the short timeouts above on a loaded machine
+  let patient: GatewayServer;
+  let patientPort: number;
   beforeAll(async () => {
     gw = buildGateway({
       chain: 'gwtest',
@@ -134,8 +138,14 @@ describe('gateway HTTP/1.1 over raw sockets', () => {
     });
     await gw.listen('127.0.0.1', 0);
     port = gw.port();
+    patient = buildGateway({ chain: 'gwtest', ingress: stubIngress(), healthy: () => true });
+    await patient.listen('127.0.0.1', 0);
+    patientPort = patient.port();
   });
-  afterAll(() => gw.close());
+  afterAll(async () => {
+    await gw.close();
+    await patient.close();
+  });
 
   it('passes the request to the chain and its answer back: status, headers (hop-by-hop dropped), Content-Length, Date', async () => {
     const x = await exchange(port, [post('/a/b?q=1', 'hello', 'X-Status: 201\r\nX-Two: 1\r\nX-Two: 2\r\n')], { done: finals(1) });
@@ -155,7 +165,7 @@ describe('gateway HTTP/1.1 over raw sockets', () => {
 
   it('handles a request arriving one byte per TCP segment', async () => {
     const req = post('/slow', 'xyz');
-    const x = await exchange(port, [...Buffer.from(req)].map((b) => Buffer.from([b])), { gapMs: 2, done: finals(1) });
+    const x = await exchange(patientPort, [...Buffer.from(req)].map((b) => Buffer.from([b])), { gapMs: 2, done: finals(1) });
     const [r] = parseResponses(x.data);
     expect(JSON.parse(r.body)).toMatchObject({ url: '/slow', body: 'xyz' });
   });
@@ -163,7 +173,7 @@ describe('gateway HTTP/1.1 over raw sockets', () => {
   it('handles a chunked request cut at every byte boundary', async () => {
     const req = Buffer.from('POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nwiki\r\n5\r\npedia\r\n0\r\nTrailer-A: 1\r\n\r\n');
     for (let i = 1; i < req.length; i++) {
-      const x = await exchange(port, [req.subarray(0, i), req.subarray(i)], { gapMs: 1, done: finals(1) });
+      const x = await exchange(patientPort, [req.subarray(0, i), req.subarray(i)], { gapMs: 1, done: finals(1) });
       const [r] = parseResponses(x.data);
       expect(JSON.parse(r.body), `split at ${i}`).toMatchObject({ url: '/c', body: 'wikipedia' });
     }
@@ -324,7 +334,8 @@ describe('Http1Server connection bookkeeping', () => {
     const { Http1Server, DEFAULT_HTTP1 } = await import('../src/gateway/http1/server.ts');
     const server = new Http1Server({
       ...DEFAULT_HTTP1,
-      keepAliveTimeoutMs: 150,
+      // long enough that no idle close lands before the counts below are seen on a loaded machine
+      keepAliveTimeoutMs: 1500,
       limits: { maxHeaderBytes: 2048, maxHeaderCount: 30, maxBodyBytes: MAX_BODY },
       handle: (_req, _body, reply) => reply(200, {}, Buffer.from('ok')),
     });

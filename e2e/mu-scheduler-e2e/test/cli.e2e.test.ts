@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,18 @@ const pod = (name: string, fn: string, cpu: string) => ({
   status: { phase: 'Pending' },
 });
 
+/** A port nothing listens on now (the scheduler's metrics port; 0 would turn metrics off). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 function run(args: string[]) {
   return spawnSync(tsx, [cli, ...args], { cwd: workspaceRoot, env, encoding: 'utf8', timeout: 400_000 });
 }
@@ -40,7 +53,7 @@ describe('mu-scheduler run (child process) against the recording API server', ()
       objects: [node('n1', '4'), node('n2', '4'), ...Array.from({ length: 6 }, (_, i) => pod(`a-${i}`, i % 2 ? 'odd' : 'even', '1'))],
     }).start();
     const kc = server.writeKubeconfig(join(tmp, 'kubeconfig'));
-    const child = spawn(tsx, [cli, 'run', '--kubeconfig', kc, '--epoch-ms', '200', '--metrics-port', '19260', '--metrics-host', '127.0.0.1'], { cwd: workspaceRoot, env });
+    const child = spawn(tsx, [cli, 'run', '--kubeconfig', kc, '--epoch-ms', '200', '--metrics-port', String(await freePort()), '--metrics-host', '127.0.0.1'], { cwd: workspaceRoot, env });
     children.push(child);
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -64,8 +77,19 @@ describe('mu-scheduler run (child process) against the recording API server', ()
     await until(() => bound() === 8, 'binding after 410 resync');
     const n1 = server.list('Pod').filter((p) => p.spec.nodeName === 'n1').length;
     expect(n1).toBeLessThanOrEqual(4);
-    const metrics = await (await fetch('http://127.0.0.1:19260/metrics')).text();
-    expect(metrics).toMatch(/mu_scheduler_bindings_total\{result="bound"\} 8/);
+    // where it serves metrics, from its log
+    await until(() => /metrics on (http:\/\/\S+)/.test(out), 'the metrics address in the log');
+    const metricsUrl = out.match(/metrics on (http:\/\/\S+)/)![1];
+    // the counter moves once the scheduler has handled the 201, a little after the API server
+    // recorded the binding: poll, but for exactly 8
+    let metrics = '';
+    const metricsDeadline = Date.now() + 30_000;
+    do {
+      metrics = await (await fetch(metricsUrl)).text();
+      if (/mu_scheduler_bindings_total\{result="bound"\} 8\b/.test(metrics)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    } while (Date.now() < metricsDeadline);
+    expect(metrics).toMatch(/mu_scheduler_bindings_total\{result="bound"\} 8\n/);
     expect(metrics).toMatch(/mu_scheduler_decision_seconds_bucket/);
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

@@ -123,7 +123,7 @@ export function defineUpfE2e(io: 'socket' | 'xdp' | 'xdp-tx'): void {
     });
 
     it('UDP and ICMP from the UE reach the data network and the replies come back in GTP-U', async () => {
-      const r = await gnb(teid, 10, 20, 700);
+      const r = await gnb(teid, 10, 20, 5000); // returns as soon as all 10 replies are in
       expect(r.sent).toHaveLength(10);
       const udp = r.got.filter((g) => g.kind === 'udp').map((g) => g.seq).sort((a, b) => a - b);
       const icmp = r.got.filter((g) => g.kind === 'icmp').map((g) => g.seq).sort((a, b) => a - b);
@@ -171,7 +171,11 @@ export function defineUpfE2e(io: 'socket' | 'xdp' | 'xdp-tx'): void {
       const before = await metric(/fastpath_upf_drops_total\{reason="no-session"\} (\d+)/);
       const r = await gnb(teid, 6, 20, 500);
       expect(r.got).toEqual([]);
-      expect(await metric(/fastpath_upf_drops_total\{reason="no-session"\} (\d+)/)).toBeGreaterThanOrEqual(before + 6);
+      // the UPF may still be working through the last packets on a loaded machine
+      const noSession = () => metric(/fastpath_upf_drops_total\{reason="no-session"\} (\d+)/);
+      const until = Date.now() + 5000;
+      while ((await noSession()) < before + 6 && Date.now() < until) await new Promise((res) => setTimeout(res, 50));
+      expect(await noSession()).toBeGreaterThanOrEqual(before + 6);
       expect(await metric(/fastpath_upf_sessions (\d+)/)).toBe(0);
     });
   });

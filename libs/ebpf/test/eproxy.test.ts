@@ -60,7 +60,9 @@ describe.skipIf(!isRoot)(`EPROXY XDP/tc forwarding (${isRoot ? 'root' : notRootR
     // TCP across it (iperf3, 1 s).
     const server = spawn('ip', ['netns', 'exec', t.gatewayNs, 'iperf3', '-s', '-1', '-B', t.gatewayIp], { stdio: 'ignore' });
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      // wait until it listens (a fixed sleep races a slow start on a loaded machine)
+      const until = Date.now() + 10_000;
+      while (!/:5201\b/.test(inNs(t.gatewayNs, ['ss', '-Hltn'])) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       const out = JSON.parse(inNs(t.clientNs, ['iperf3', '-c', t.gatewayIp, '-t', '1', '-J']));
       expect(out.end.sum_received.bytes).toBeGreaterThan(1_000_000);
     } finally {

@@ -75,7 +75,11 @@ describe('native binding', () => {
     using r = Region.create(regionName('notify'), { size: 1 << 20, hugepages: 'never' });
     const ring = r.createRing('q', { slots: 8 });
     const p = ring.wait('sleep', 5000);
-    setTimeout(() => ring.notify(), 30);
+    // notify once the waiter sleeps (a notify before that has nobody to wake, by design); the
+    // waiter runs on a libuv thread that a loaded machine may start late
+    const until = Date.now() + 4000;
+    while (ring.stats().sleeps === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    ring.notify();
     expect(await p).toBe(0);
   });
 

@@ -114,6 +114,11 @@ describe('multi-process rings', () => {
     while (ring.count < 64) await new Promise((res) => setTimeout(res, 2));
     child.proc.kill('SIGKILL');
     expect((await child.exited).signal).toBe('SIGKILL');
+    // the manager's step for a dead producer: a slot it reserved but never published (killed
+    // between the two) would otherwise stall the ring for every later producer
+    const rec = ring.recover(child.proc.pid!);
+    expect(rec.pending).toBe(false);
+    expect(rec.tombstoned).toBeLessThanOrEqual(1); // it sends one descriptor at a time
     // drain what it left in the ring: those objects are still valid allocations
     const buf = Buffer.alloc(256 * DESCRIPTOR_SIZE);
     let drained = 0;

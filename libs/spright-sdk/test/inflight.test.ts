@@ -1,9 +1,8 @@
 // InFlightTable: correlation ids that are never reused while their slot's earlier owner could
 // still answer, capacity, deadline expiry through the coarse sweep, and no timer while idle.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InFlightTable, sweepPeriodMs } from '../src/inflight.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('InFlightTable', () => {
   const tables: InFlightTable<unknown>[] = [];
@@ -60,31 +59,42 @@ describe('InFlightTable', () => {
     expect([...t.entries()].map(([, e]) => e).sort()).toEqual([1, 3, 5]);
   });
 
-  it('expires entries after their timeout, within one sweep period, and not before', async () => {
-    const expired: [number, string][] = [];
-    const t = table<string>(8, (corr, e) => expired.push([corr, e]));
-    const t0 = performance.now();
-    const slow = t.add('slow', 2_000)!;
-    const fast = t.add('fast', 60)!;
-    while (expired.length === 0 && performance.now() - t0 < 2_000) await sleep(2);
-    const waited = performance.now() - t0;
-    expect(expired).toEqual([[fast, 'fast']]);
-    // The shortest timeout sets the period (6 ms here), not the 2 s one added first (100 ms).
-    expect(waited).toBeGreaterThanOrEqual(59);
-    expect(waited).toBeLessThan(60 + sweepPeriodMs(60) + 500);
-    expect(t.get(slow)).toBe('slow');
-    expect(t.size).toBe(1);
+  // The table's clock and sweep timer are the test's (fake), so a loaded machine cannot shift
+  // what these two check: the exact moment of expiry, and when the sweep runs.
+  const fakeClock = () => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
-  it('stops its sweep when nothing is in flight', async () => {
+  it('expires entries after their timeout, within one sweep period, and not before', () => {
+    fakeClock();
+    const expired: [number, string][] = [];
+    const t = table<string>(8, (corr, e) => expired.push([corr, e]));
+    const slow = t.add('slow', 2_000)!;
+    const fast = t.add('fast', 60)!;
+    vi.advanceTimersByTime(59);
+    expect(expired).toEqual([]);
+    // The shortest timeout sets the period (6 ms here), not the 2 s one added first (100 ms,
+    // which would leave 'fast' in flight until 100 ms).
+    vi.advanceTimersByTime(1 + sweepPeriodMs(60));
+    expect(expired).toEqual([[fast, 'fast']]);
+    expect(t.get(slow)).toBe('slow');
+    expect(t.size).toBe(1);
+    vi.advanceTimersByTime(2_000 - 60);
+    expect(expired.map(([, e]) => e)).toEqual(['fast', 'slow']);
+    expect(t.size).toBe(0);
+  });
+
+  it('stops its sweep when nothing is in flight', () => {
+    fakeClock();
     const t = table<string>(2);
     expect(t.sweeping).toBe(false);
     const id = t.add('x', 50)!;
     expect(t.sweeping).toBe(true);
-    await sleep(3 * sweepPeriodMs(50));
+    vi.advanceTimersByTime(3 * sweepPeriodMs(50));
     expect(t.sweeping).toBe(true);
     t.take(id);
-    await sleep(3 * sweepPeriodMs(50));
+    vi.advanceTimersByTime(sweepPeriodMs(50));
     expect(t.sweeping).toBe(false);
     // And it comes back with the next entry.
     t.add('y', 50);

@@ -14,7 +14,8 @@ import { RingTransport } from '../src/transport/ring.ts';
 
 const CHAIN = 0x4a2;
 const OBJECTS = 16;
-const TIMEOUT_MS = 150;
+// far above the call timeout, so the call's deadline fires first even when the machine stalls
+const TIMEOUT_MS = 1500;
 const CONCURRENCY = 3;
 const CALL_TIMEOUT_MS = 80;
 const id = (i: number) => instanceId(CHAIN, i);

@@ -2,7 +2,7 @@
 // is covered by the multi-process chains in apps/spright): descriptors sent in one event-loop
 // turn leave in one write per target at its end, ownership moves only after that write, and a
 // turn that runs long (CPU-heavy handlers back to back) does not hold earlier sends past 1 ms.
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CreditTransport } from '@fastpath/ebpf';
 import type { Descriptor, ObjectRef } from '@fastpath/shm';
 import { instanceId, type ChainTopology } from '../src/topology.ts';
@@ -42,12 +42,19 @@ function harness() {
 }
 
 const endOfTurn = () => new Promise((r) => setImmediate(r));
-const busy = (ms: number) => {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-};
+/** A handler keeping the CPU for `ms`: the transport's clock moves, nothing else runs. */
+const busy = (ms: number) => vi.advanceTimersByTime(ms);
 
 describe('SproxyTransport batching', () => {
+  // The transport's clock (performance.now) is the test's: a preemption or a GC pause between
+  // two statements must not count as a long turn. The end of a turn (setImmediate) stays real.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('sends what one turn sent in one write per target at its end, and hands objects over after it', async () => {
     const { t, d, writes, handed } = harness();
     expect(t.send(d(id(2), 64))).toBe('sent');

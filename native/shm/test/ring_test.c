@@ -225,8 +225,16 @@ static void doorbell(void)
 
 static void *notifier(void *p)
 {
-	struct timespec ts = {0, 20000000};
-	nanosleep(&ts, NULL);
+	/* notify once the waiter sleeps: a notify before that has nobody to wake (by design), and
+	 * on a loaded machine the waiter may get there late */
+	struct timespec ts = {0, 1000000};
+	struct fp_ring_stats st;
+	for (int i = 0; i < 4000; i++) {
+		fp_ring_stats(p, &st);
+		if (st.sleeps)
+			break;
+		nanosleep(&ts, NULL);
+	}
 	fp_ring_notify(p);
 	return NULL;
 }

@@ -74,13 +74,20 @@ describe('Online Boutique on SPRIGHT (h)', () => {
   }, 120_000);
 
   it('the closed-loop user model runs every task type without errors', async () => {
-    const samples = await runUsers(sys.url, { users: 4, durationS: 4, thinkScale: 0.002, rng: mulberry32(3) });
+    // checkout has weight 1 of 19: on a slow machine a few seconds may not draw it, so run
+    // rounds (up to 6) until every type was drawn; each must then have run without error
+    const rng = mulberry32(3);
+    const samples: Awaited<ReturnType<typeof runUsers>> = [];
+    const all = (Object.keys(TASKS) as Task[]).sort();
+    for (let round = 0; round < 6 && new Set(samples.map((s) => s.task)).size < all.length; round++) {
+      samples.push(...(await runUsers(sys.url, { users: 4, durationS: 4, thinkScale: 0.002, rng })));
+    }
     const bad = samples.filter((s) => !s.ok);
     expect(bad).toEqual([]);
     const seen = new Set(samples.map((s) => s.task));
-    expect([...seen].sort()).toEqual((Object.keys(TASKS) as Task[]).sort());
+    expect([...seen].sort()).toEqual(all);
     await stop(sys);
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('IoT motion detection', () => {
